@@ -1,0 +1,310 @@
+#include "hb_writer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+/* The most heartbeats committed in one transaction. */
+#define HB_BATCH_MAX 512
+
+/* One waiting request. Lives on the submitting thread's stack. */
+struct hb_job {
+	const struct heartbeat *hb;
+	int rc;
+	char status[16];
+	json_t *actions;
+	bool done;
+	pthread_cond_t cond;
+	struct hb_job *next;
+};
+
+struct hb_writer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	struct hb_job *head, *tail;
+	bool stopping;
+	struct db *db;
+};
+
+static const char SQL_STATUS[] = "SELECT status FROM vms WHERE id = ?1";
+static const char SQL_UPDATE_VM[] =
+    "UPDATE vms SET last_heartbeat = ?2, status = ?3,"
+    " version = coalesce(?4, version), m_ts = ?2, m_cpu = ?5, m_mem = ?6,"
+    " m_disk = ?7, m_disk_used = ?8, m_load1 = ?9, m_uptime = ?10,"
+    " m_quota = ?11 WHERE id = ?1";
+static const char SQL_INSERT_POINT[] =
+    "INSERT INTO metrics (vm_id, ts, cpu, mem, disk, disk_used, load1,"
+    " uptime, quota) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_RESOLVE_OFFLINE[] =
+    "UPDATE alerts SET resolved = 1, resolved_at = ?2,"
+    " resolved_by = 'system' WHERE vm_id = ?1 AND type = 'vm_offline'"
+    " AND source = 'rule' AND resolved = 0";
+static const char SQL_OPEN_ACTIONS[] =
+    "SELECT id, vm_id, type, 'sent' AS status, version, update_id,"
+    " created_at FROM actions WHERE vm_id = ?1"
+    " AND status IN ('pending', 'sent') ORDER BY id";
+static const char SQL_MARK_SENT[] =
+    "UPDATE actions SET status = 'sent', sent_at = ?2, updated_at = ?2"
+    " WHERE vm_id = ?1 AND status = 'pending'";
+
+static void
+bind_opt_double(sqlite3_stmt *stmt, int i, bool has, double v)
+{
+	if (has)
+		sqlite3_bind_double(stmt, i, v);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+/* Applies one heartbeat inside the open transaction. Returns STORE_*. */
+static int
+apply_one(struct db *db, struct hb_job *job, int64_t now)
+{
+	const struct heartbeat *hb = job->hb;
+	sqlite3_stmt *s;
+	int step;
+	bool was_offline, any_pending = false;
+
+	s = db_prepare(db, SQL_STATUS);
+	if (s == NULL)
+		return STORE_ERR;
+	db_bind_text(s, 1, hb->vm_id);
+	step = sqlite3_step(s);
+	if (step != SQLITE_ROW) {
+		db_done(s);
+		return step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
+	}
+	/* A VM under maintenance stays there: the operator put it there. */
+	snprintf(
+	    job->status, sizeof(job->status), "%s",
+	    strcmp((const char *)sqlite3_column_text(s, 0), "maintenance") == 0
+	        ? "maintenance"
+	        : "online");
+	was_offline =
+	    strcmp((const char *)sqlite3_column_text(s, 0), "offline") == 0;
+	db_done(s);
+
+	s = db_prepare(db, SQL_UPDATE_VM);
+	if (s == NULL)
+		return STORE_ERR;
+	db_bind_text(s, 1, hb->vm_id);
+	sqlite3_bind_int64(s, 2, now);
+	db_bind_text(s, 3, job->status);
+	db_bind_text(s, 4, hb->version);
+	sqlite3_bind_double(s, 5, hb->cpu);
+	sqlite3_bind_double(s, 6, hb->mem);
+	sqlite3_bind_double(s, 7, hb->disk);
+	sqlite3_bind_double(s, 8, hb->disk_used);
+	bind_opt_double(s, 9, hb->has_load1, hb->load1);
+	if (hb->has_uptime)
+		sqlite3_bind_int64(s, 10, hb->uptime);
+	bind_opt_double(s, 11, hb->has_quota, hb->quota);
+	step = sqlite3_step(s);
+	db_done(s);
+	if (step != SQLITE_DONE)
+		return db_rc(db, step);
+
+	s = db_prepare(db, SQL_INSERT_POINT);
+	if (s == NULL)
+		return STORE_ERR;
+	db_bind_text(s, 1, hb->vm_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_double(s, 3, hb->cpu);
+	sqlite3_bind_double(s, 4, hb->mem);
+	sqlite3_bind_double(s, 5, hb->disk);
+	sqlite3_bind_double(s, 6, hb->disk_used);
+	bind_opt_double(s, 7, hb->has_load1, hb->load1);
+	if (hb->has_uptime)
+		sqlite3_bind_int64(s, 8, hb->uptime);
+	bind_opt_double(s, 9, hb->has_quota, hb->quota);
+	step = sqlite3_step(s);
+	db_done(s);
+	if (step != SQLITE_DONE)
+		return db_rc(db, step);
+
+	if (was_offline) {
+		s = db_prepare(db, SQL_RESOLVE_OFFLINE);
+		if (s == NULL)
+			return STORE_ERR;
+		db_bind_text(s, 1, hb->vm_id);
+		sqlite3_bind_int64(s, 2, now);
+		step = sqlite3_step(s);
+		db_done(s);
+		if (step != SQLITE_DONE)
+			return db_rc(db, step);
+	}
+
+	/*
+	 * Sent but unreported actions go out again: an answer lost on the
+	 * way must not lose the action. The agent runs each id once.
+	 */
+	s = db_prepare(db, SQL_OPEN_ACTIONS);
+	if (s == NULL)
+		return STORE_ERR;
+	db_bind_text(s, 1, hb->vm_id);
+	job->actions = json_array();
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		json_array_append_new(job->actions, db_row_json(s));
+		any_pending = true;
+	}
+	db_done(s);
+	if (step != SQLITE_DONE)
+		return db_rc(db, step);
+	if (any_pending) {
+		s = db_prepare(db, SQL_MARK_SENT);
+		if (s == NULL)
+			return STORE_ERR;
+		db_bind_text(s, 1, hb->vm_id);
+		sqlite3_bind_int64(s, 2, now);
+		step = sqlite3_step(s);
+		db_done(s);
+		if (step != SQLITE_DONE)
+			return db_rc(db, step);
+	}
+	return STORE_OK;
+}
+
+/* Commits a batch; every job gets its result, all or nothing on disk. */
+static void
+commit_batch(struct hb_writer *w, struct hb_job *batch)
+{
+	struct hb_job *j;
+	int64_t now = util_now();
+	int rc;
+
+	rc = db_begin(w->db);
+	for (j = batch; rc == STORE_OK && j != NULL; j = j->next) {
+		j->rc = apply_one(w->db, j, now);
+		/* A missing VM is that request's problem, not the batch's. */
+		if (j->rc != STORE_OK && j->rc != STORE_NOTFOUND)
+			rc = j->rc;
+	}
+	if (rc == STORE_OK)
+		rc = db_commit(w->db);
+	else
+		db_rollback(w->db);
+	if (rc != STORE_OK) {
+		for (j = batch; j != NULL; j = j->next) {
+			j->rc = rc == STORE_ERR ? STORE_ERR : STORE_BUSY;
+			json_decref(j->actions);
+			j->actions = NULL;
+		}
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct hb_writer *w = arg;
+	struct hb_job *batch, *j, *next;
+	int n;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->work, &w->lock);
+		if (w->head == NULL && w->stopping)
+			break;
+		/* Take up to HB_BATCH_MAX queued jobs. */
+		batch = w->head;
+		for (j = batch, n = 1; j->next != NULL && n < HB_BATCH_MAX;
+		     j = j->next, n++)
+			;
+		w->head = j->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		j->next = NULL;
+		pthread_mutex_unlock(&w->lock);
+
+		commit_batch(w, batch);
+
+		pthread_mutex_lock(&w->lock);
+		for (j = batch; j != NULL; j = next) {
+			next = j->next;
+			j->done = true;
+			pthread_cond_signal(&j->cond);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct hb_writer *
+hb_writer_start(const char *db_path)
+{
+	struct hb_writer *w = xcalloc(1, sizeof(*w));
+
+	w->db = db_open(db_path);
+	if (w->db == NULL) {
+		free(w);
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->work, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		log_error("cannot start the heartbeat writer");
+		db_close(w->db);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+hb_writer_stop(struct hb_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	db_close(w->db);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->work);
+	free(w);
+}
+
+int
+hb_writer_submit(struct hb_writer *w, const struct heartbeat *hb, char *status,
+                 size_t status_len, json_t **actions)
+{
+	struct hb_job job;
+
+	memset(&job, 0, sizeof(job));
+	job.hb = hb;
+	pthread_cond_init(&job.cond, NULL);
+	*actions = NULL;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		pthread_cond_destroy(&job.cond);
+		return STORE_BUSY;
+	}
+	if (w->tail != NULL)
+		w->tail->next = &job;
+	else
+		w->head = &job;
+	w->tail = &job;
+	pthread_cond_signal(&w->work);
+	while (!job.done)
+		pthread_cond_wait(&job.cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	pthread_cond_destroy(&job.cond);
+
+	if (job.rc == STORE_OK) {
+		snprintf(status, status_len, "%s", job.status);
+		*actions = job.actions;
+	} else {
+		json_decref(job.actions);
+	}
+	return job.rc;
+}

@@ -1,0 +1,20 @@
+#ifndef LAB_HTTP_H
+#define LAB_HTTP_H
+
+/*
+ * libmicrohttpd glue and nothing else: reads requests (bodies capped at
+ * 1 MiB), hands them to the router, writes the answers, logs one JSON
+ * line per request and counts it for /metrics.
+ */
+
+struct server;
+struct http;
+
+#define HTTP_MAX_BODY (1024 * 1024)
+
+/* Starts listening. Returns NULL (logged) when the port cannot be had. */
+struct http *http_start(struct server *srv);
+/* Stops accepting, lets requests in flight finish, frees everything. */
+void http_stop(struct http *h);
+
+#endif

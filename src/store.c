@@ -1,0 +1,475 @@
+#include "store.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "schema.h"
+#include "util.h"
+
+#define STMT_CACHE 128
+
+struct stmt_slot {
+	char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct db {
+	sqlite3 *h;
+	struct stmt_slot cache[STMT_CACHE];
+	struct db *next_free;
+};
+
+struct store {
+	char *path;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	struct db **all;
+	int nall;
+	struct db *free_list;
+};
+
+static const char *const bool_columns[] = {"resolved", "enabled", NULL};
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}
+
+struct db *
+db_open(const char *path)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	int flags =
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+
+	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+		log_error("cannot open database: %s", sqlite3_errmsg(db->h));
+		sqlite3_close(db->h);
+		free(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	/*
+	 * A writer waits up to 5 s for another; past that the request gets a
+	 * 503 rather than a hang. WAL lets readers go on during writes.
+	 */
+	sqlite3_busy_timeout(db->h, 5000);
+	if (db_exec(db, "PRAGMA journal_mode=WAL") != STORE_OK ||
+	    db_exec(db, "PRAGMA synchronous=FULL") != STORE_OK ||
+	    db_exec(db, "PRAGMA foreign_keys=ON") != STORE_OK) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	int i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < STMT_CACHE; i++) {
+		sqlite3_finalize(db->cache[i].stmt);
+		free(db->cache[i].sql);
+	}
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int
+store_open(const char *path, int pool_size, struct store **out)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	struct db *db;
+	int i;
+
+	*out = NULL;
+	st->path = xstrdup(path);
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->freed, NULL);
+	db = db_open(path);
+	if (db == NULL || schema_migrate(db) != STORE_OK) {
+		db_close(db);
+		store_close(st);
+		return STORE_ERR;
+	}
+	st->all = xcalloc((size_t)pool_size, sizeof(*st->all));
+	st->all[st->nall++] = db;
+	for (i = 1; i < pool_size; i++) {
+		db = db_open(path);
+		if (db == NULL) {
+			store_close(st);
+			return STORE_ERR;
+		}
+		st->all[st->nall++] = db;
+	}
+	for (i = 0; i < st->nall; i++) {
+		st->all[i]->next_free = st->free_list;
+		st->free_list = st->all[i];
+	}
+	*out = st;
+	return STORE_OK;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nall; i++)
+		db_close(st->all[i]);
+	free(st->all);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->freed);
+	free(st->path);
+	free(st);
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+struct db *
+store_acquire(struct store *st)
+{
+	struct db *db;
+
+	pthread_mutex_lock(&st->lock);
+	while (st->free_list == NULL)
+		pthread_cond_wait(&st->freed, &st->lock);
+	db = st->free_list;
+	st->free_list = db->next_free;
+	pthread_mutex_unlock(&st->lock);
+	return db;
+}
+
+void
+store_release(struct store *st, struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h)) {
+		/* A transaction left open by an error path ends here. */
+		db_rollback(db);
+	}
+	pthread_mutex_lock(&st->lock);
+	db->next_free = st->free_list;
+	st->free_list = db;
+	pthread_cond_signal(&st->freed);
+	pthread_mutex_unlock(&st->lock);
+}
+
+int
+store_schema_version(struct store *st)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(db, "PRAGMA user_version");
+	int v = -1;
+
+	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	db_done(stmt);
+	store_release(st, db);
+	return v;
+}
+
+bool
+store_ping(struct store *st)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(db, "SELECT count(*) FROM customers");
+	bool ok = stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW;
+
+	db_done(stmt);
+	store_release(st, db);
+	return ok;
+}
+
+static unsigned
+sql_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+sqlite3_stmt *
+db_prepare(struct db *db, const char *sql)
+{
+	unsigned h = sql_hash(sql) % STMT_CACHE;
+	struct stmt_slot *slot = &db->cache[h];
+	sqlite3_stmt *stmt = NULL;
+
+	if (slot->sql != NULL && strcmp(slot->sql, sql) == 0)
+		return slot->stmt;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+	                       NULL) != SQLITE_OK) {
+		log_error("prepare failed: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	/* A collision evicts the older statement: the cache stays small. */
+	sqlite3_finalize(slot->stmt);
+	free(slot->sql);
+	slot->sql = xstrdup(sql);
+	slot->stmt = stmt;
+	return stmt;
+}
+
+void
+db_done(sqlite3_stmt *stmt)
+{
+	if (stmt == NULL)
+		return;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+int
+db_rc(struct db *db, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return STORE_OK;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return STORE_INVALID;
+		return STORE_CONFLICT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+		log_warn("database unavailable: %s", sqlite3_errmsg(db->h));
+		return STORE_BUSY;
+	default:
+		log_error("database error: %s", sqlite3_errmsg(db->h));
+		return STORE_ERR;
+	}
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	return db_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	int rc = db_exec(db, "COMMIT");
+
+	if (rc != STORE_OK)
+		db_rollback(db);
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void
+db_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(stmt, i);
+	else
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+void
+db_bind_json(sqlite3_stmt *stmt, int i, json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		sqlite3_bind_text(stmt, i, json_string_value(v),
+		                  (int)json_string_length(v), SQLITE_TRANSIENT);
+		break;
+	case JSON_INTEGER:
+		sqlite3_bind_int64(stmt, i, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		sqlite3_bind_double(stmt, i, json_real_value(v));
+		break;
+	case JSON_TRUE:
+		sqlite3_bind_int(stmt, i, 1);
+		break;
+	case JSON_FALSE:
+		sqlite3_bind_int(stmt, i, 0);
+		break;
+	default:
+		sqlite3_bind_null(stmt, i);
+	}
+}
+
+static bool
+is_time_column(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 3 && strcmp(name + n - 3, "_at") == 0) ||
+	       strcmp(name, "timestamp") == 0 ||
+	       strcmp(name, "last_heartbeat") == 0 || strcmp(name, "at") == 0;
+}
+
+static bool
+is_bool_column(const char *name)
+{
+	int i;
+
+	for (i = 0; bool_columns[i] != NULL; i++)
+		if (strcmp(name, bool_columns[i]) == 0)
+			return true;
+	return false;
+}
+
+json_t *
+db_row_json(sqlite3_stmt *stmt)
+{
+	json_t *o = json_object();
+	char ts[UTIL_TIME_LEN];
+	int i, n = sqlite3_column_count(stmt);
+
+	for (i = 0; i < n; i++) {
+		const char *name = sqlite3_column_name(stmt, i);
+		json_t *v;
+
+		switch (sqlite3_column_type(stmt, i)) {
+		case SQLITE_INTEGER: {
+			sqlite3_int64 x = sqlite3_column_int64(stmt, i);
+
+			if (is_time_column(name))
+				v = json_string(util_time_format(x, ts));
+			else if (is_bool_column(name))
+				v = json_boolean(x);
+			else
+				v = json_integer(x);
+			break;
+		}
+		case SQLITE_FLOAT:
+			v = json_real(sqlite3_column_double(stmt, i));
+			break;
+		case SQLITE_TEXT:
+			v = json_stringn(
+			    (const char *)sqlite3_column_text(stmt, i),
+			    (size_t)sqlite3_column_bytes(stmt, i));
+			break;
+		default:
+			v = json_null();
+		}
+		json_object_set_new(o, name, v ? v : json_null());
+	}
+	return o;
+}
+
+void
+qb_init(struct qb *q)
+{
+	buf_init(&q->where, 0);
+	buf_puts(&q->where, "1");
+	q->args = json_array();
+}
+
+void
+qb_free(struct qb *q)
+{
+	buf_free(&q->where);
+	json_decref(q->args);
+}
+
+void
+qb_add(struct qb *q, const char *clause, int nvals, ...)
+{
+	va_list ap;
+	int i;
+
+	buf_printf(&q->where, " AND (%s)", clause);
+	va_start(ap, nvals);
+	for (i = 0; i < nvals; i++)
+		json_array_append_new(q->args, va_arg(ap, json_t *));
+	va_end(ap);
+}
+
+static void
+qb_bind(struct qb *q, sqlite3_stmt *stmt)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(q->args); i++)
+		db_bind_json(stmt, (int)i + 1, json_array_get(q->args, i));
+}
+
+int
+store_list(struct store *st, const char *cols, const char *from, struct qb *q,
+           const char *order, long long limit, long long offset,
+           void (*fix)(json_t *row), json_t **items, long long *total)
+{
+	struct db *db = store_acquire(st);
+	struct buf sql;
+	sqlite3_stmt *stmt;
+	int n = (int)json_array_size(q->args);
+	int rc = STORE_ERR, step;
+
+	*items = json_array();
+	*total = 0;
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s", from,
+	           q->where.data);
+	stmt = db_prepare(db, sql.data);
+	if (stmt == NULL)
+		goto out;
+	qb_bind(q, stmt);
+	step = sqlite3_step(stmt);
+	if (step != SQLITE_ROW) {
+		rc = db_rc(db, step);
+		db_done(stmt);
+		goto out;
+	}
+	*total = sqlite3_column_int64(stmt, 0);
+	db_done(stmt);
+
+	buf_reset(&sql);
+	buf_printf(&sql,
+	           "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT ?%d "
+	           "OFFSET ?%d",
+	           cols, from, q->where.data, order, n + 1, n + 2);
+	stmt = db_prepare(db, sql.data);
+	if (stmt == NULL)
+		goto out;
+	qb_bind(q, stmt);
+	sqlite3_bind_int64(stmt, n + 1, limit);
+	sqlite3_bind_int64(stmt, n + 2, offset);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		json_t *row = db_row_json(stmt);
+
+		if (fix != NULL)
+			fix(row);
+		json_array_append_new(*items, row);
+	}
+	rc = db_rc(db, step);
+	db_done(stmt);
+out:
+	buf_free(&sql);
+	store_release(st, db);
+	return rc;
+}

@@ -1,0 +1,98 @@
+#ifndef LAB_STORE_H
+#define LAB_STORE_H
+
+/*
+ * The database: a pool of SQLite connections to one file in WAL mode with
+ * synchronous=FULL and foreign keys on, numbered migrations, cached
+ * prepared statements, and helpers that the store_*.c modules share.
+ * Nothing here knows about HTTP. Rows come out as jansson objects (new
+ * references) shaped as the API shows them.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+
+enum {
+	STORE_OK = 0,
+	STORE_NOTFOUND,
+	STORE_CONFLICT, /* a UNIQUE or RESTRICT constraint */
+	STORE_INVALID,  /* a reference to a row that does not exist */
+	STORE_BUSY,     /* locked past the timeout, disk full, read-only */
+	STORE_ERR,
+};
+
+struct store;
+struct db;
+
+/*
+ * Opens (creating if needed) the database at path with pool_size
+ * connections and applies the migrations. Returns STORE_OK or STORE_ERR
+ * with a message logged.
+ */
+int store_open(const char *path, int pool_size, struct store **out);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+/* Schema version after migrations (PRAGMA user_version). */
+int store_schema_version(struct store *st);
+/* True when a trivial read works: /api/health. */
+bool store_ping(struct store *st);
+
+/* Borrows a connection from the pool, waiting for a free one. */
+struct db *store_acquire(struct store *st);
+void store_release(struct store *st, struct db *db);
+/* Opens a connection outside the pool (writer threads). */
+struct db *db_open(const char *path);
+void db_close(struct db *db);
+sqlite3 *db_handle(struct db *db);
+
+/*
+ * A prepared statement for sql, from this connection's cache. Returns
+ * NULL (logged) if sql does not compile. Call db_done() when finished.
+ */
+sqlite3_stmt *db_prepare(struct db *db, const char *sql);
+void db_done(sqlite3_stmt *stmt);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return STORE_*. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* Runs sql with no result rows. Returns STORE_*. */
+int db_exec(struct db *db, const char *sql);
+/* Maps an SQLite result code to STORE_*, logging unexpected ones. */
+int db_rc(struct db *db, int rc);
+
+/* Binds a JSON scalar (string, number, bool, null) to index i. */
+void db_bind_json(sqlite3_stmt *stmt, int i, json_t *v);
+void db_bind_text(sqlite3_stmt *stmt, int i, const char *s);
+/*
+ * The current row as an object: INTEGER columns named *_at, timestamp or
+ * last_heartbeat become RFC 3339 strings, columns named resolved or
+ * enabled become booleans. Returns a new reference.
+ */
+json_t *db_row_json(sqlite3_stmt *stmt);
+
+/* A WHERE clause built from whitelisted conditions and their values. */
+struct qb {
+	struct buf where;
+	json_t *args; /* array of values, bound in order */
+};
+void qb_init(struct qb *q);
+void qb_free(struct qb *q);
+/* Adds "AND clause"; clause has one '?' per value; values are stolen. */
+void qb_add(struct qb *q, const char *clause, int nvals, ...);
+
+/*
+ * SELECT cols FROM from WHERE (q) ORDER BY order LIMIT OFFSET, plus the
+ * total count. *items is a new array; rows go through db_row_json and
+ * then through fix (may be NULL) to reshape them.
+ */
+int store_list(struct store *st, const char *cols, const char *from,
+               struct qb *q, const char *order, long long limit,
+               long long offset, void (*fix)(json_t *row), json_t **items,
+               long long *total);
+
+#endif

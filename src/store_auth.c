@@ -1,0 +1,408 @@
+#include "store_auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "util.h"
+
+/* Runs one statement binding the given texts. Returns STORE_*. */
+static int
+exec_texts(struct store *st, const char *sql, int n, const char *const *args,
+           long long *changes)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int i, rc = STORE_ERR;
+
+	if (stmt != NULL) {
+		for (i = 0; i < n; i++)
+			db_bind_text(stmt, i + 1, args[i]);
+		rc = db_rc(db, sqlite3_step(stmt));
+		if (changes != NULL)
+			*changes = sqlite3_changes(db_handle(db));
+	}
+	db_done(stmt);
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_token_lookup(struct store *st, const char *hash, struct principal *who)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(
+	    db, "SELECT id, name, role, vm_id FROM tokens WHERE hash = ?1");
+	int rc = STORE_ERR, step;
+
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, hash);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		const char *vm = (const char *)sqlite3_column_text(stmt, 3);
+
+		who->token_id = sqlite3_column_int64(stmt, 0);
+		who->role =
+		    auth_role_parse((const char *)sqlite3_column_text(stmt, 2));
+		if (vm != NULL) {
+			who->role = ROLE_AGENT;
+			snprintf(who->vm_id, sizeof(who->vm_id), "%s", vm);
+			snprintf(who->name, sizeof(who->name), "agent:%s", vm);
+		} else {
+			snprintf(who->name, sizeof(who->name), "token:%s",
+			         (const char *)sqlite3_column_text(stmt, 1));
+		}
+		rc = who->role == ROLE_NONE ? STORE_NOTFOUND : STORE_OK;
+	} else {
+		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
+	}
+out:
+	db_done(stmt);
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_session_lookup(struct store *st, const char *hash, int64_t now,
+                     struct principal *who)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(
+	    db, "SELECT u.id, u.username, u.role, s.csrf FROM sessions s "
+	        "JOIN users u ON u.id = s.user_id "
+	        "WHERE s.hash = ?1 AND s.expires_at > ?2");
+	int rc = STORE_ERR, step;
+
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, hash);
+	sqlite3_bind_int64(stmt, 2, now);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		who->user_id = sqlite3_column_int64(stmt, 0);
+		snprintf(who->name, sizeof(who->name), "user:%s",
+		         (const char *)sqlite3_column_text(stmt, 1));
+		who->role =
+		    auth_role_parse((const char *)sqlite3_column_text(stmt, 2));
+		snprintf(who->csrf, sizeof(who->csrf), "%s",
+		         (const char *)sqlite3_column_text(stmt, 3));
+		who->via_cookie = true;
+		rc = who->role == ROLE_NONE ? STORE_NOTFOUND : STORE_OK;
+	} else {
+		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
+	}
+out:
+	db_done(stmt);
+	store_release(st, db);
+	return rc;
+}
+
+/* Reads one row of sql bound to an integer id into *out. */
+static int
+get_row(struct store *st, const char *sql, long long id, json_t **out)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int rc = STORE_ERR, step;
+
+	*out = NULL;
+	if (stmt != NULL) {
+		sqlite3_bind_int64(stmt, 1, id);
+		step = sqlite3_step(stmt);
+		if (step == SQLITE_ROW) {
+			*out = db_row_json(stmt);
+			rc = STORE_OK;
+		} else {
+			rc = step == SQLITE_DONE ? STORE_NOTFOUND
+			                         : db_rc(db, step);
+		}
+	}
+	db_done(stmt);
+	store_release(st, db);
+	return rc;
+}
+
+#define TOKEN_COLS "id, name, role, vm_id, created_at, last_used_at"
+
+int
+store_token_create(struct store *st, const char *name, const char *role,
+                   const char *vm_id, const char *hash, json_t **out)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(
+	    db, "INSERT INTO tokens (name, role, vm_id, hash, created_at) "
+	        "VALUES (?1, ?2, ?3, ?4, ?5)");
+	long long id = 0;
+	int rc = STORE_ERR;
+
+	*out = NULL;
+	if (stmt != NULL) {
+		db_bind_text(stmt, 1, name);
+		db_bind_text(stmt, 2, role);
+		db_bind_text(stmt, 3, vm_id);
+		db_bind_text(stmt, 4, hash);
+		sqlite3_bind_int64(stmt, 5, util_now());
+		rc = db_rc(db, sqlite3_step(stmt));
+		id = sqlite3_last_insert_rowid(db_handle(db));
+	}
+	db_done(stmt);
+	store_release(st, db);
+	if (rc != STORE_OK)
+		return rc;
+	return get_row(st, "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1",
+	               id, out);
+}
+
+int
+store_token_list(struct store *st, json_t **items)
+{
+	struct qb q;
+	long long total;
+	int rc;
+
+	qb_init(&q);
+	qb_add(&q, "vm_id IS NULL", 0);
+	rc = store_list(st, TOKEN_COLS, "tokens", &q, "id", 1000, 0, NULL,
+	                items, &total);
+	qb_free(&q);
+	return rc;
+}
+
+int
+store_token_delete(struct store *st, long long id)
+{
+	char idtext[32];
+	const char *args[] = {idtext};
+	long long changes = 0;
+	int rc;
+
+	snprintf(idtext, sizeof(idtext), "%lld", id);
+	rc = exec_texts(st,
+	                "DELETE FROM tokens WHERE id = CAST(?1 AS INTEGER)"
+	                " AND vm_id IS NULL",
+	                1, args, &changes);
+	if (rc == STORE_OK && changes == 0)
+		rc = STORE_NOTFOUND;
+	return rc;
+}
+
+int
+store_agent_token_set(struct store *st, const char *vm_id, const char *hash)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt;
+	int rc;
+
+	rc = db_begin(db);
+	if (rc != STORE_OK)
+		goto out;
+	stmt = db_prepare(db, "DELETE FROM tokens WHERE vm_id = ?1");
+	rc = STORE_ERR;
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, vm_id);
+	rc = db_rc(db, sqlite3_step(stmt));
+	db_done(stmt);
+	if (rc != STORE_OK)
+		goto out;
+	stmt = db_prepare(db, "INSERT INTO tokens (name, role, vm_id, hash, "
+	                      "created_at) SELECT 'agent', 'agent', id, ?2, ?3 "
+	                      "FROM vms WHERE id = ?1");
+	rc = STORE_ERR;
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, vm_id);
+	db_bind_text(stmt, 2, hash);
+	sqlite3_bind_int64(stmt, 3, util_now());
+	rc = db_rc(db, sqlite3_step(stmt));
+	if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
+		rc = STORE_NOTFOUND;
+	db_done(stmt);
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+out:
+	db_rollback(db);
+	store_release(st, db);
+	return rc;
+}
+
+#define USER_COLS "id, username, role, created_at"
+
+int
+store_user_add(struct store *st, const char *username, const char *role,
+               const char *password_hash, json_t **out)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt =
+	    db_prepare(db, "INSERT INTO users (username, role, password_hash, "
+	                   "created_at) VALUES (?1, ?2, ?3, ?4)");
+	long long id = 0;
+	int rc = STORE_ERR;
+
+	if (out != NULL)
+		*out = NULL;
+	if (stmt != NULL) {
+		db_bind_text(stmt, 1, username);
+		db_bind_text(stmt, 2, role);
+		db_bind_text(stmt, 3, password_hash);
+		sqlite3_bind_int64(stmt, 4, util_now());
+		rc = db_rc(db, sqlite3_step(stmt));
+		id = sqlite3_last_insert_rowid(db_handle(db));
+	}
+	db_done(stmt);
+	store_release(st, db);
+	if (rc != STORE_OK || out == NULL)
+		return rc;
+	return get_row(st, "SELECT " USER_COLS " FROM users WHERE id = ?1", id,
+	               out);
+}
+
+int
+store_user_set_password(struct store *st, const char *username,
+                        const char *password_hash)
+{
+	const char *args[] = {password_hash, username};
+	long long changes = 0;
+	int rc;
+
+	/* A new password ends every session of that user. */
+	rc = exec_texts(st,
+	                "UPDATE users SET password_hash = ?1 "
+	                "WHERE username = ?2",
+	                2, args, &changes);
+	if (rc == STORE_OK && changes == 0)
+		return STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = exec_texts(st,
+		                "DELETE FROM sessions WHERE user_id = "
+		                "(SELECT id FROM users WHERE username = ?2)",
+		                2, args, NULL);
+	return rc;
+}
+
+int
+store_user_find(struct store *st, const char *username, char **hash,
+                json_t **user)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt =
+	    db_prepare(db, "SELECT " USER_COLS ", password_hash FROM users "
+	                   "WHERE username = ?1");
+	int rc = STORE_ERR, step;
+
+	*hash = NULL;
+	*user = NULL;
+	if (stmt != NULL) {
+		db_bind_text(stmt, 1, username);
+		step = sqlite3_step(stmt);
+		if (step == SQLITE_ROW) {
+			*user = db_row_json(stmt);
+			*hash = xstrdup(json_string_value(
+			    json_object_get(*user, "password_hash")));
+			json_object_del(*user, "password_hash");
+			rc = STORE_OK;
+		} else {
+			rc = step == SQLITE_DONE ? STORE_NOTFOUND
+			                         : db_rc(db, step);
+		}
+	}
+	db_done(stmt);
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_user_list(struct store *st, json_t **items)
+{
+	struct qb q;
+	long long total;
+	int rc;
+
+	qb_init(&q);
+	rc = store_list(st, USER_COLS, "users", &q, "id", 1000, 0, NULL, items,
+	                &total);
+	qb_free(&q);
+	return rc;
+}
+
+long long
+store_user_count(struct store *st)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(db, "SELECT count(*) FROM users");
+	long long n = -1;
+
+	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64(stmt, 0);
+	db_done(stmt);
+	store_release(st, db);
+	return n;
+}
+
+int
+store_session_create(struct store *st, const char *hash, long long user_id,
+                     const char *csrf, int64_t expires_at)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt;
+	int rc = STORE_ERR;
+
+	/* Expired sessions are swept on each login: they never pile up. */
+	stmt = db_prepare(db, "DELETE FROM sessions WHERE expires_at <= ?1");
+	if (stmt != NULL) {
+		sqlite3_bind_int64(stmt, 1, util_now());
+		sqlite3_step(stmt);
+	}
+	db_done(stmt);
+	stmt = db_prepare(db, "INSERT INTO sessions (hash, user_id, csrf, "
+	                      "created_at, expires_at) "
+	                      "VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (stmt != NULL) {
+		db_bind_text(stmt, 1, hash);
+		sqlite3_bind_int64(stmt, 2, user_id);
+		db_bind_text(stmt, 3, csrf);
+		sqlite3_bind_int64(stmt, 4, util_now());
+		sqlite3_bind_int64(stmt, 5, expires_at);
+		rc = db_rc(db, sqlite3_step(stmt));
+	}
+	db_done(stmt);
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_session_delete(struct store *st, const char *hash)
+{
+	const char *args[] = {hash};
+
+	return exec_texts(st, "DELETE FROM sessions WHERE hash = ?1", 1, args,
+	                  NULL);
+}
+
+int
+store_audit_add(struct store *st, const char *actor, const char *method,
+                const char *path, const char *target, int status,
+                const char *address)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(
+	    db, "INSERT INTO audit (at, actor, method, path, target, status, "
+	        "address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	int rc = STORE_ERR;
+
+	if (stmt != NULL) {
+		sqlite3_bind_int64(stmt, 1, util_now());
+		db_bind_text(stmt, 2, actor);
+		db_bind_text(stmt, 3, method);
+		db_bind_text(stmt, 4, path);
+		db_bind_text(stmt, 5, target);
+		sqlite3_bind_int(stmt, 6, status);
+		db_bind_text(stmt, 7, address);
+		rc = db_rc(db, sqlite3_step(stmt));
+	}
+	db_done(stmt);
+	store_release(st, db);
+	return rc;
+}
