@@ -1,0 +1,242 @@
+#include "store_actions.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+/*
+ * Runs sql bound to the texts a and b (b may be NULL for none) and
+ * takes the first row through db_row_json into *out (NULL when out is).
+ * STORE_NOTFOUND when there is no row.
+ */
+static int
+first_row(struct db *db, const char *sql, const char *a, const char *b,
+          json_t **out)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int rc = STORE_ERR, step;
+
+	if (out != NULL)
+		*out = NULL;
+	if (stmt == NULL)
+		return rc;
+	db_bind_text(stmt, 1, a);
+	if (b != NULL)
+		db_bind_text(stmt, 2, b);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		if (out != NULL)
+			*out = db_row_json(stmt);
+		rc = STORE_OK;
+	} else {
+		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
+	}
+	db_done(stmt);
+	return rc;
+}
+
+/* Action id as the API shows it. */
+static int
+read_action(struct db *db, long long id, json_t **out)
+{
+	char idtext[32];
+
+	snprintf(idtext, sizeof(idtext), "%lld", id);
+	return first_row(db,
+	                 "SELECT " STORE_ACTION_COLS
+	                 " FROM actions WHERE id = CAST(?1 AS INTEGER)",
+	                 idtext, NULL, out);
+}
+
+/* Runs an UPDATE or INSERT bound to the texts a and b (b may be NULL). */
+static int
+exec2(struct db *db, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int rc = STORE_ERR;
+
+	if (stmt == NULL)
+		return rc;
+	db_bind_text(stmt, 1, a);
+	if (b != NULL)
+		db_bind_text(stmt, 2, b);
+	rc = db_rc(db, sqlite3_step(stmt));
+	db_done(stmt);
+	return rc;
+}
+
+int
+store_action_request(struct store *st, const char *vm_id, const char *type,
+                     const char *requested_by, bool *created, json_t **out)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt;
+	long long id;
+	int rc;
+
+	*created = false;
+	*out = NULL;
+	rc = db_begin(db);
+	if (rc != STORE_OK)
+		goto out;
+	rc =
+	    first_row(db, "SELECT 1 FROM vms WHERE id = ?1", vm_id, NULL, NULL);
+	if (rc != STORE_OK)
+		goto out;
+	rc = first_row(db,
+	               "SELECT " STORE_ACTION_COLS " FROM actions "
+	               "WHERE vm_id = ?1 AND type = ?2 AND "
+	               "status IN ('pending', 'sent') ORDER BY id DESC LIMIT 1",
+	               vm_id, type, out);
+	if (rc != STORE_NOTFOUND)
+		goto out; /* the open one, or an error */
+
+	stmt = db_prepare(db, "INSERT INTO actions (vm_id, type, status, "
+	                      "requested_by, created_at, updated_at) "
+	                      "VALUES (?1, ?2, 'pending', ?3, ?4, ?4)");
+	rc = STORE_ERR;
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, vm_id);
+	db_bind_text(stmt, 2, type);
+	db_bind_text(stmt, 3, requested_by);
+	sqlite3_bind_int64(stmt, 4, util_now());
+	rc = db_rc(db, sqlite3_step(stmt));
+	id = sqlite3_last_insert_rowid(db_handle(db));
+	db_done(stmt);
+	if (rc != STORE_OK)
+		goto out;
+	if (strcmp(type, "rebuild") == 0) {
+		rc = exec2(
+		    db, "UPDATE vms SET status = 'maintenance' WHERE id = ?1",
+		    vm_id, NULL);
+		if (rc != STORE_OK)
+			goto out;
+	}
+	rc = read_action(db, id, out);
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+	if (rc == STORE_OK)
+		*created = true;
+out:
+	if (rc != STORE_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	db_rollback(db);
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_action_list(struct store *st, const char *vm_id, long long limit,
+                  long long offset, json_t **items, long long *total)
+{
+	struct db *db = store_acquire(st);
+	struct qb q;
+	int rc;
+
+	rc =
+	    first_row(db, "SELECT 1 FROM vms WHERE id = ?1", vm_id, NULL, NULL);
+	store_release(st, db);
+	if (rc != STORE_OK) {
+		*items = json_array();
+		*total = 0;
+		return rc;
+	}
+	qb_init(&q);
+	qb_add(&q, "vm_id = ?", 1, json_string(vm_id));
+	rc = store_list(st, STORE_ACTION_COLS, "actions", &q, "id DESC", limit,
+	                offset, NULL, items, total);
+	qb_free(&q);
+	return rc;
+}
+
+/* True when an action in status s will not change any more. */
+static bool
+is_final(const char *s)
+{
+	return strcmp(s, "succeeded") == 0 || strcmp(s, "failed") == 0 ||
+	       strcmp(s, "expired") == 0;
+}
+
+int
+store_action_report(struct store *st, const char *vm_id, long long id,
+                    const struct action_report *rep, json_t **out)
+{
+	struct db *db = store_acquire(st);
+	const char *status, *type, *version;
+	char idtext[32];
+	sqlite3_stmt *stmt;
+	json_t *cur = NULL;
+	int rc;
+
+	*out = NULL;
+	snprintf(idtext, sizeof(idtext), "%lld", id);
+	rc = db_begin(db);
+	if (rc != STORE_OK)
+		goto out;
+	rc = first_row(db,
+	               "SELECT status, type, version FROM actions "
+	               "WHERE id = CAST(?1 AS INTEGER) AND vm_id = ?2",
+	               idtext, vm_id, &cur);
+	if (rc != STORE_OK)
+		goto out;
+	status = json_string_value(json_object_get(cur, "status"));
+	type = json_string_value(json_object_get(cur, "type"));
+	version = json_string_value(json_object_get(cur, "version"));
+	if (status == NULL || type == NULL) {
+		rc = STORE_ERR;
+		goto out;
+	}
+	if (is_final(status)) {
+		rc = read_action(db, id, out);
+		if (rc == STORE_OK && strcmp(status, rep->status) != 0)
+			rc = STORE_CONFLICT;
+		goto out;
+	}
+
+	stmt = db_prepare(db, "UPDATE actions SET status = ?2, output = ?3, "
+	                      "exit_code = ?4, completed_at = ?5, "
+	                      "updated_at = ?5 WHERE id = ?1");
+	rc = STORE_ERR;
+	if (stmt == NULL)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, id);
+	db_bind_text(stmt, 2, rep->status);
+	db_bind_text(stmt, 3, rep->output);
+	if (rep->has_exit_code)
+		sqlite3_bind_int64(stmt, 4, rep->exit_code);
+	else
+		sqlite3_bind_null(stmt, 4);
+	sqlite3_bind_int64(stmt, 5, util_now());
+	rc = db_rc(db, sqlite3_step(stmt));
+	db_done(stmt);
+	if (rc != STORE_OK)
+		goto out;
+	if (strcmp(rep->status, "succeeded") == 0 &&
+	    strcmp(type, "rebuild") == 0)
+		rc = exec2(db,
+		           "UPDATE vms SET status = 'online' "
+		           "WHERE id = ?1 AND status = 'maintenance'",
+		           vm_id, NULL);
+	else if (strcmp(rep->status, "succeeded") == 0 &&
+	         strcmp(type, "update") == 0 && version != NULL)
+		rc = exec2(db, "UPDATE vms SET version = ?2 WHERE id = ?1",
+		           vm_id, version);
+	if (rc != STORE_OK)
+		goto out;
+	rc = read_action(db, id, out);
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+out:
+	if (rc != STORE_OK && rc != STORE_CONFLICT) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	json_decref(cur);
+	db_rollback(db);
+	store_release(st, db);
+	return rc;
+}

@@ -1,0 +1,93 @@
+#include "store_updates.h"
+
+#include <stdio.h>
+
+#include "util.h"
+
+/* Progress comes from the update's actions, counted per VM. */
+#define UPDATE_COLS                                                            \
+	"u.id, u.version, u.description, u.rollout_status, u.batch_percent, "  \
+	"u.created_at, u.started_at, u.completed_at, "                         \
+	"(SELECT count(DISTINCT a.vm_id) FROM actions a "                      \
+	"WHERE a.update_id = u.id) AS p_target, "                              \
+	"(SELECT count(DISTINCT a.vm_id) FROM actions a "                      \
+	"WHERE a.update_id = u.id AND a.status = 'succeeded') AS p_updated, "  \
+	"(SELECT count(DISTINCT a.vm_id) FROM actions a "                      \
+	"WHERE a.update_id = u.id AND a.status = 'failed') AS p_failed"
+
+/* Moves the p_* columns of a row into its progress object. */
+static void
+fix_progress(json_t *row)
+{
+	json_t *p = json_object();
+
+	json_object_set(p, "target", json_object_get(row, "p_target"));
+	json_object_set(p, "updated", json_object_get(row, "p_updated"));
+	json_object_set(p, "failed", json_object_get(row, "p_failed"));
+	json_object_del(row, "p_target");
+	json_object_del(row, "p_updated");
+	json_object_del(row, "p_failed");
+	json_object_set_new(row, "progress", p);
+}
+
+int
+store_update_get(struct store *st, long long id, json_t **out)
+{
+	struct qb q;
+	json_t *items;
+	long long total;
+	int rc;
+
+	*out = NULL;
+	qb_init(&q);
+	qb_add(&q, "u.id = ?", 1, json_integer(id));
+	rc = store_list(st, UPDATE_COLS, "updates u", &q, "u.id", 1, 0,
+	                fix_progress, &items, &total);
+	qb_free(&q);
+	if (rc == STORE_OK && json_array_size(items) == 0)
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		*out = json_incref(json_array_get(items, 0));
+	json_decref(items);
+	return rc;
+}
+
+int
+store_update_list(struct store *st, long long limit, long long offset,
+                  json_t **items, long long *total)
+{
+	struct qb q;
+	int rc;
+
+	qb_init(&q);
+	rc = store_list(st, UPDATE_COLS, "updates u", &q, "u.id DESC", limit,
+	                offset, fix_progress, items, total);
+	qb_free(&q);
+	return rc;
+}
+
+int
+store_update_create(struct store *st, const char *version,
+                    const char *description, json_t **out)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(
+	    db, "INSERT INTO updates (version, description, rollout_status, "
+	        "created_at) VALUES (?1, ?2, 'pending', ?3)");
+	long long id = 0;
+	int rc = STORE_ERR;
+
+	*out = NULL;
+	if (stmt != NULL) {
+		db_bind_text(stmt, 1, version);
+		db_bind_text(stmt, 2, description);
+		sqlite3_bind_int64(stmt, 3, util_now());
+		rc = db_rc(db, sqlite3_step(stmt));
+		id = sqlite3_last_insert_rowid(db_handle(db));
+	}
+	db_done(stmt);
+	store_release(st, db);
+	if (rc != STORE_OK)
+		return rc;
+	return store_update_get(st, id, out);
+}
