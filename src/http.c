@@ -25,6 +25,8 @@ struct http {
 struct pending {
 	struct buf body;
 	bool too_large;
+	bool answered; /* 413 sent before the body: ignore what follows */
+	size_t drained;
 	double t0;
 };
 
@@ -218,6 +220,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		if (cl != NULL && util_parse_int(cl, 0, 1LL << 62, &n) &&
 		    n > HTTP_MAX_BODY) {
 			p->too_large = true;
+			p->answered = true;
 			return answer_early(h, c, method, url, 413,
 			                    "payload_too_large",
 			                    "the body is over 1 MiB", p->t0);
@@ -225,19 +228,29 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		/*
+		 * MHD takes a response only before or after the body, so a
+		 * chunked body that outgrows the cap is drained (up to a
+		 * bound, then the connection is dropped) and answered 413.
+		 */
 		if (!p->too_large &&
 		    !buf_append(&p->body, upload, *upload_size)) {
 			p->too_large = true;
-			*upload_size = 0;
-			return answer_early(h, c, method, url, 413,
-			                    "payload_too_large",
-			                    "the body is over 1 MiB", p->t0);
+			buf_free(&p->body);
+		}
+		if (p->too_large) {
+			p->drained += *upload_size;
+			if (p->drained > HTTP_MAX_DRAIN)
+				return MHD_NO;
 		}
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (p->too_large)
+	if (p->too_large && p->answered)
 		return MHD_YES;
+	if (p->too_large)
+		return answer_early(h, c, method, url, 413, "payload_too_large",
+		                    "the body is over 1 MiB", p->t0);
 
 	r = xmalloc(sizeof(*r));
 	request_init(r, h->srv, c, method, url);

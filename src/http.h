@@ -11,6 +11,8 @@ struct server;
 struct http;
 
 #define HTTP_MAX_BODY (1024 * 1024)
+/* How much of an oversize chunked body is read before hanging up. */
+#define HTTP_MAX_DRAIN (16 * 1024 * 1024)
 
 /* Starts listening. Returns NULL (logged) when the port cannot be had. */
 struct http *http_start(struct server *srv);

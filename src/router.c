@@ -149,7 +149,8 @@ parse_body(struct request *r, const char *body, size_t len)
 		            "application/json)");
 		return false;
 	}
-	r->body = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	r->body = json_loadb(body, len,
+	                     JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (r->body == NULL) {
 		reply_error(r, 400, "invalid_json", NULL,
 		            "invalid JSON at line %d column %d: %s", jerr.line,
