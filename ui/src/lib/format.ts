@@ -132,3 +132,19 @@ export function compareBy<T>(
     return String(x).localeCompare(String(y), "en", { numeric: true }) * sign;
   };
 }
+
+const ALERT_TYPES: Record<string, string> = {
+  vm_offline: "VM offline",
+  disk_space: "Disk space",
+  api_quota: "API quota",
+  unusual_activity: "Unusual activity",
+  high_cpu: "High CPU",
+  high_memory: "High memory",
+};
+
+/** "disk_space" → "Disk space"; unknown manual types read the same way. */
+export function alertType(t: string): string {
+  if (ALERT_TYPES[t]) return ALERT_TYPES[t];
+  const s = t.replace(/_/g, " ").trim();
+  return s ? s[0].toUpperCase() + s.slice(1) : t;
+}
