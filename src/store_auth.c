@@ -28,12 +28,15 @@ exec_texts(struct store *st, const char *sql, int n, const char *const *args,
 	return rc;
 }
 
+static const char SQL_TOKEN_LOOKUP[] =
+    "SELECT id, name, role, vm_id, last_used_at FROM tokens WHERE hash = ?1";
+
 int
 store_token_lookup(struct store *st, const char *hash, struct principal *who)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "SELECT id, name, role, vm_id FROM tokens WHERE hash = ?1");
+	sqlite3_stmt *stmt = db_prepare(db, SQL_TOKEN_LOOKUP);
+	int64_t last_used = 0, now = util_now();
 	int rc = STORE_ERR, step;
 
 	if (stmt == NULL)
@@ -44,6 +47,7 @@ store_token_lookup(struct store *st, const char *hash, struct principal *who)
 		const char *vm = (const char *)sqlite3_column_text(stmt, 3);
 
 		who->token_id = sqlite3_column_int64(stmt, 0);
+		last_used = sqlite3_column_int64(stmt, 4);
 		who->role =
 		    auth_role_parse((const char *)sqlite3_column_text(stmt, 2));
 		if (vm != NULL) {
@@ -57,6 +61,20 @@ store_token_lookup(struct store *st, const char *hash, struct principal *who)
 		rc = who->role == ROLE_NONE ? STORE_NOTFOUND : STORE_OK;
 	} else {
 		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
+	}
+	db_done(stmt);
+	/*
+	 * last_used_at is kept to the minute: one small write a minute per
+	 * token, not one per request. Its failure is no reason to refuse.
+	 */
+	if (rc == STORE_OK && now - last_used >= 60) {
+		stmt = db_prepare(db, "UPDATE tokens SET last_used_at = ?2 "
+		                      "WHERE id = ?1");
+		if (stmt != NULL) {
+			sqlite3_bind_int64(stmt, 1, who->token_id);
+			sqlite3_bind_int64(stmt, 2, now);
+			sqlite3_step(stmt);
+		}
 	}
 out:
 	db_done(stmt);
@@ -173,18 +191,19 @@ store_token_list(struct store *st, json_t **items)
 int
 store_token_delete(struct store *st, long long id)
 {
-	char idtext[32];
-	const char *args[] = {idtext};
-	long long changes = 0;
-	int rc;
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = db_prepare(
+	    db, "DELETE FROM tokens WHERE id = ?1 AND vm_id IS NULL");
+	int rc = STORE_ERR;
 
-	snprintf(idtext, sizeof(idtext), "%lld", id);
-	rc = exec_texts(st,
-	                "DELETE FROM tokens WHERE id = CAST(?1 AS INTEGER)"
-	                " AND vm_id IS NULL",
-	                1, args, &changes);
-	if (rc == STORE_OK && changes == 0)
-		rc = STORE_NOTFOUND;
+	if (stmt != NULL) {
+		sqlite3_bind_int64(stmt, 1, id);
+		rc = db_rc(db, sqlite3_step(stmt));
+		if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
+			rc = STORE_NOTFOUND;
+	}
+	db_done(stmt);
+	store_release(st, db);
 	return rc;
 }
 

@@ -29,6 +29,10 @@ def test_token_is_shown_once_and_stored_hashed():
     listed = expect(srv.admin.get("/api/tokens"), 200)["items"]
     mine = [t for t in listed if t["id"] == body["id"]]
     assert mine and "token" not in mine[0] and "hash" not in mine[0]
+    assert mine[0]["last_used_at"] is None
+    expect(srv.client(body["token"]).get("/api/auth/me"), 200)
+    used = [t for t in srv.admin.get("/api/tokens").json["items"] if t["id"] == body["id"]]
+    assert used[0]["last_used_at"] is not None
     with open(srv.db, "rb") as f:
         assert body["token"].encode() not in f.read()
 
