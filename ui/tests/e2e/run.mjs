@@ -85,7 +85,9 @@ async function until(what, fn, ms = 10_000, every = 200) {
     }
     await sleep(every);
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+  throw new Error(
+    `timed out waiting for ${what}${last ? `: ${last.message}` : ""}`,
+  );
 }
 
 function assert(cond, msg) {
@@ -103,11 +105,28 @@ async function startServer() {
   let args;
   if (MOCK) {
     cmd = process.execPath;
-    args = [join(UI, "tests/mock/server.mjs"), "--port", String(port), "--ui", join(UI, "dist")];
+    args = [
+      join(UI, "tests/mock/server.mjs"),
+      "--port",
+      String(port),
+      "--ui",
+      join(UI, "dist"),
+    ];
   } else {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run make first`);
     cmd = BIN;
-    args = ["serve", "--port", String(port), "--bind", "127.0.0.1", "--db", join(dir, "fleet.db"), "--ui", join(UI, "dist"), "--dev"];
+    args = [
+      "serve",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--db",
+      join(dir, "fleet.db"),
+      "--ui",
+      join(UI, "dist"),
+      "--dev",
+    ];
   }
   const child = spawn(cmd, args, {
     env: { ...process.env, LAB_FLEET_ADMIN_PASSWORD: PASSWORD },
@@ -127,7 +146,8 @@ async function startServer() {
   await until(
     "GET /api/health",
     async () => {
-      if (exited) throw new Error(`the server ${exited} (see test-results/server.log)`);
+      if (exited)
+        throw new Error(`the server ${exited} (see test-results/server.log)`);
       const r = await fetch(`${base}/api/health`);
       return r.status === 200;
     },
@@ -144,7 +164,10 @@ async function apiClient(base) {
     body: JSON.stringify({ username: "admin", password: PASSWORD }),
   });
   const text = await r.text();
-  assert(r.status === 200, `POST /api/auth/login answered ${r.status}: ${text.slice(0, 300)}`);
+  assert(
+    r.status === 200,
+    `POST /api/auth/login answered ${r.status}: ${text.slice(0, 300)}`,
+  );
   const body = JSON.parse(text);
   assert(body.csrf_token, "POST /api/auth/login gave no csrf_token");
   const cookie = (r.headers.getSetCookie?.() ?? [r.headers.get("set-cookie")])
@@ -170,7 +193,10 @@ async function apiClient(base) {
     } catch {
       json = null;
     }
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    if (!res.ok)
+      throw new Error(
+        `${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`,
+      );
     return json;
   };
 }
@@ -190,7 +216,10 @@ async function check(name, fn) {
     log(`FAIL ${name}: ${e.message.split("\n")[0]}`);
     try {
       const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
-      await page?.screenshot({ path: join(OUT, `failed-${slug}.png`), fullPage: true });
+      await page?.screenshot({
+        path: join(OUT, `failed-${slug}.png`),
+        fullPage: true,
+      });
     } catch {
       /* no page to show */
     }
@@ -203,7 +232,11 @@ function at(obj, path) {
 
 async function figuresOnPage() {
   return page.$$eval("[data-figure]", (els) =>
-    els.map((e) => ({ figure: e.getAttribute("data-figure"), value: Number(e.getAttribute("data-value")), text: e.textContent.trim() })),
+    els.map((e) => ({
+      figure: e.getAttribute("data-figure"),
+      value: Number(e.getAttribute("data-value")),
+      text: e.textContent.trim(),
+    })),
   );
 }
 
@@ -211,34 +244,54 @@ function compareFigures(shown, fleet) {
   const wrong = [];
   for (const f of shown) {
     // "versions.1.2.3" names a key with dots in it.
-    const want = f.figure.startsWith("versions.") ? fleet.versions[f.figure.slice(9)] : at(fleet, f.figure);
-    if (typeof want !== "number" || Math.abs(want - f.value) > 1e-6) wrong.push(`${f.figure}: page ${f.value}, API ${want}`);
+    const want = f.figure.startsWith("versions.")
+      ? fleet.versions[f.figure.slice(9)]
+      : at(fleet, f.figure);
+    if (typeof want !== "number" || Math.abs(want - f.value) > 1e-6)
+      wrong.push(`${f.figure}: page ${f.value}, API ${want}`);
   }
   for (const v of Object.keys(fleet.versions ?? {}))
-    if (!shown.some((f) => f.figure === `versions.${v}`)) wrong.push(`version ${v} not shown`);
+    if (!shown.some((f) => f.figure === `versions.${v}`))
+      wrong.push(`version ${v} not shown`);
   return wrong;
 }
 
 async function axeCritical(label) {
-  await page.addScriptTag({ path: join(UI, "node_modules/axe-core/axe.min.js") });
+  await page.addScriptTag({
+    path: join(UI, "node_modules/axe-core/axe.min.js"),
+  });
   const r = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
     const res = await axe.run(document, { resultTypes: ["violations"] });
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, target: v.nodes[0]?.target?.join(" ") }));
+    return res.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      n: v.nodes.length,
+      target: v.nodes[0]?.target?.join(" "),
+    }));
   });
   const critical = r.filter((v) => v.impact === "critical");
   const serious = r.filter((v) => v.impact === "serious");
-  if (serious.length) log(`     axe ${label}: serious ${serious.map((v) => `${v.id}×${v.n} (${v.target})`).join(", ")}`);
+  if (serious.length)
+    log(
+      `     axe ${label}: serious ${serious.map((v) => `${v.id}×${v.n} (${v.target})`).join(", ")}`,
+    );
   return critical;
 }
 
 async function shoot(name) {
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
-    for (const [size, vp] of [["wide", WIDE], ["narrow", NARROW]]) {
+    for (const [size, vp] of [
+      ["wide", WIDE],
+      ["narrow", NARROW],
+    ]) {
       await page.setViewportSize(vp);
       await sleep(250);
-      await page.screenshot({ path: join(OUT, `${name}-${scheme}-${size}.png`), fullPage: size === "wide" });
+      await page.screenshot({
+        path: join(OUT, `${name}-${scheme}-${size}.png`),
+        fullPage: size === "wide",
+      });
     }
   }
   await page.emulateMedia({ colorScheme: "light" });
@@ -247,7 +300,10 @@ async function shoot(name) {
 
 async function main() {
   await mkdir(OUT, { recursive: true });
-  assert(existsSync(join(UI, "dist/index.html")), "ui/dist is missing: run scripts/build-ui.sh");
+  assert(
+    existsSync(join(UI, "dist/index.html")),
+    "ui/dist is missing: run scripts/build-ui.sh",
+  );
   assert(existsSync(CHROMIUM), `${CHROMIUM} is missing`);
 
   const base = await startServer();
@@ -283,7 +339,10 @@ async function main() {
     await page.goto(lab("vms"));
     await page.waitForURL(/\/lab\/login\?next=/);
     await page.locator("input[name=username]").waitFor();
-    assert((await axeCritical("login")).length === 0, "critical axe violations on sign-in");
+    assert(
+      (await axeCritical("login")).length === 0,
+      "critical axe violations on sign-in",
+    );
     await shoot("login");
   });
 
@@ -316,19 +375,32 @@ async function main() {
       const shown = await figuresOnPage();
       const after = await api("GET", "/api/metrics/fleet");
       wrong = compareFigures(shown, before);
-      if (wrong.length && JSON.stringify(before) !== JSON.stringify(after)) wrong = compareFigures(shown, after);
+      if (wrong.length && JSON.stringify(before) !== JSON.stringify(after))
+        wrong = compareFigures(shown, after);
       if (!wrong.length) {
-        assert(shown.length >= 15, `only ${shown.length} figures on the overview`);
-        assert(before.vms.total >= 100, `the demo fleet has ${before.vms.total} VMs, expected 100+`);
+        assert(
+          shown.length >= 15,
+          `only ${shown.length} figures on the overview`,
+        );
+        assert(
+          before.vms.total >= 100,
+          `the demo fleet has ${before.vms.total} VMs, expected 100+`,
+        );
         const total = shown.find((f) => f.figure === "vms.total");
-        assert(total.text.replace(/,/g, "") === String(before.vms.total), `VM total shows "${total.text}"`);
+        assert(
+          total.text.replace(/,/g, "") === String(before.vms.total),
+          `VM total shows "${total.text}"`,
+        );
         break;
       }
       await sleep(500);
     }
     assert(wrong.length === 0, wrong.join("; "));
     log(`     overview shown in ${overviewMs} ms after navigation`);
-    assert((await axeCritical("overview")).length === 0, "critical axe violations on the overview");
+    assert(
+      (await axeCritical("overview")).length === 0,
+      "critical axe violations on the overview",
+    );
     await shoot("overview");
   });
 
@@ -338,50 +410,71 @@ async function main() {
     assert(!page.url().includes("/login"), "reload went to sign-in");
   });
 
-  await check("the overview links through to the filtered VM list", async () => {
-    await page.click("a[href='/lab/vms?status=online']");
-    await page.waitForURL(/\/lab\/vms\?status=online/);
-    await page.locator("table.data tbody tr [data-status]").first().waitFor();
-  });
+  await check(
+    "the overview links through to the filtered VM list",
+    async () => {
+      await page.click("a[href='/lab/vms?status=online']");
+      await page.waitForURL(/\/lab\/vms\?status=online/);
+      await page.locator("table.data tbody tr [data-status]").first().waitFor();
+    },
+  );
 
   let vmId = "";
   let hostname = "";
-  await check("filter the VM list by status and search; filters live in the URL", async () => {
-    const fleet = await api("GET", "/api/metrics/fleet");
-    const status = ["offline", "maintenance", "error", "online"].find((s) => fleet.vms[s] > 0);
-    await page.goto(lab("vms"));
-    await page.locator("table.data tbody tr").first().waitFor();
-    await page.selectOption("select[name=status]", status);
-    await page.waitForURL(new RegExp(`status=${status}`));
-    await until(`only ${status} VMs`, async () => {
-      const s = await page.$$eval("table.data tbody td [data-status]", (els) => els.map((e) => e.getAttribute("data-status")));
-      return s.length > 0 && s.every((x) => x === status);
-    });
-    const list = await api("GET", `/api/vms?status=${status}&limit=1`);
-    await until("the count to match the API", async () =>
-      (await page.textContent("[data-testid=vm-count]")).replace(/,/g, "").includes(`of ${list.total} shown`),
-    );
-    // Search by hostname narrows to that VM; a reload keeps both filters.
-    const all = await api("GET", "/api/vms?limit=5");
-    const vm = all.items[0];
-    vmId = vm.id;
-    hostname = vm.hostname;
-    await page.selectOption("select[name=status]", "");
-    await page.fill("input[name=q]", vm.hostname);
-    await page.waitForURL(/q=/);
-    await until("the searched VM alone", async () => {
-      const ids = await page.$$eval("td[data-vm-id]", (els) => els.map((e) => e.getAttribute("data-vm-id")));
-      return ids.includes(vm.id) && ids.length <= 3;
-    });
-    await page.reload();
-    assert((await page.inputValue("input[name=q]")) === vm.hostname, "search lost on reload");
-    await page.locator(`td[data-vm-id="${vm.id}"]`).waitFor();
-    // Sort by disk, descending: the first row is the fullest.
-    await page.goto(lab("vms?sort=disk&dir=desc"));
-    await page.locator("th[aria-sort=descending]").waitFor();
-    assert((await axeCritical("vms")).length === 0, "critical axe violations on the VM list");
-    await shoot("vms");
-  });
+  await check(
+    "filter the VM list by status and search; filters live in the URL",
+    async () => {
+      const fleet = await api("GET", "/api/metrics/fleet");
+      const status = ["offline", "maintenance", "error", "online"].find(
+        (s) => fleet.vms[s] > 0,
+      );
+      await page.goto(lab("vms"));
+      await page.locator("table.data tbody tr").first().waitFor();
+      await page.selectOption("select[name=status]", status);
+      await page.waitForURL(new RegExp(`status=${status}`));
+      await until(`only ${status} VMs`, async () => {
+        const s = await page.$$eval(
+          "table.data tbody td [data-status]",
+          (els) => els.map((e) => e.getAttribute("data-status")),
+        );
+        return s.length > 0 && s.every((x) => x === status);
+      });
+      const list = await api("GET", `/api/vms?status=${status}&limit=1`);
+      await until("the count to match the API", async () =>
+        (await page.textContent("[data-testid=vm-count]"))
+          .replace(/,/g, "")
+          .includes(`of ${list.total} shown`),
+      );
+      // Search by hostname narrows to that VM; a reload keeps both filters.
+      const all = await api("GET", "/api/vms?limit=5");
+      const vm = all.items[0];
+      vmId = vm.id;
+      hostname = vm.hostname;
+      await page.selectOption("select[name=status]", "");
+      await page.fill("input[name=q]", vm.hostname);
+      await page.waitForURL(/q=/);
+      await until("the searched VM alone", async () => {
+        const ids = await page.$$eval("td[data-vm-id]", (els) =>
+          els.map((e) => e.getAttribute("data-vm-id")),
+        );
+        return ids.includes(vm.id) && ids.length <= 3;
+      });
+      await page.reload();
+      assert(
+        (await page.inputValue("input[name=q]")) === vm.hostname,
+        "search lost on reload",
+      );
+      await page.locator(`td[data-vm-id="${vm.id}"]`).waitFor();
+      // Sort by disk, descending: the first row is the fullest.
+      await page.goto(lab("vms?sort=disk&dir=desc"));
+      await page.locator("th[aria-sort=descending]").waitFor();
+      assert(
+        (await axeCritical("vms")).length === 0,
+        "critical axe violations on the VM list",
+      );
+      await shoot("vms");
+    },
+  );
 
   await check("open a VM and see its charts draw points", async () => {
     await page.goto(lab("vms"));
@@ -390,7 +483,9 @@ async function main() {
     await page.waitForURL(new RegExp(`/lab/vms/${vmId}$`));
     await page.locator("h1", { hasText: hostname }).waitFor();
     await until("charts with points", async () => {
-      const n = await page.$$eval(".plot[data-points]", (els) => els.map((e) => Number(e.getAttribute("data-points"))));
+      const n = await page.$$eval(".plot[data-points]", (els) =>
+        els.map((e) => Number(e.getAttribute("data-points"))),
+      );
       return n.length === 3 && n.every((x) => x > 1);
     });
     const inked = await page.$eval(".plot canvas", (c) => {
@@ -399,22 +494,40 @@ async function main() {
       for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
       return n;
     });
-    assert(inked > 500, `the CPU chart's canvas is nearly empty (${inked} pixels)`);
+    assert(
+      inked > 500,
+      `the CPU chart's canvas is nearly empty (${inked} pixels)`,
+    );
   });
 
-  await check("restart the VM behind a confirmation and see the action", async () => {
-    await page.getByRole("button", { name: "Restart", exact: true }).click();
-    const dlg = page.locator("dialog[open]");
-    await dlg.waitFor();
-    assert((await dlg.textContent()).includes(hostname), "the confirmation does not name the VM");
-    await dlg.locator("button[type=submit]").click();
-    await page.locator("[data-action-type=restart]").first().waitFor();
-    const acts = await api("GET", `/api/vms/${encodeURIComponent(vmId)}/actions`);
-    const items = Array.isArray(acts) ? acts : acts.items;
-    assert(items.some((a) => a.type === "restart"), "the API has no restart action");
-    assert((await axeCritical("vm")).length === 0, "critical axe violations on the VM page");
-    await shoot("vm");
-  });
+  await check(
+    "restart the VM behind a confirmation and see the action",
+    async () => {
+      await page.getByRole("button", { name: "Restart", exact: true }).click();
+      const dlg = page.locator("dialog[open]");
+      await dlg.waitFor();
+      assert(
+        (await dlg.textContent()).includes(hostname),
+        "the confirmation does not name the VM",
+      );
+      await dlg.locator("button[type=submit]").click();
+      await page.locator("[data-action-type=restart]").first().waitFor();
+      const acts = await api(
+        "GET",
+        `/api/vms/${encodeURIComponent(vmId)}/actions`,
+      );
+      const items = Array.isArray(acts) ? acts : acts.items;
+      assert(
+        items.some((a) => a.type === "restart"),
+        "the API has no restart action",
+      );
+      assert(
+        (await axeCritical("vm")).length === 0,
+        "critical axe violations on the VM page",
+      );
+      await shoot("vm");
+    },
+  );
 
   await check("an API error shows its message, not a blank page", async () => {
     await page.goto(lab("vms/no-such-vm-e2e"));
@@ -423,34 +536,52 @@ async function main() {
     assert((await box.textContent()).trim().length > 5, "empty error message");
   });
 
-  await check("creating a customer with a bad email shows the API's error beside the field", async () => {
-    await page.goto(lab("customers"));
-    await page.locator("table.data tbody tr").first().waitFor();
-    assert((await axeCritical("customers")).length === 0, "critical axe violations on customers");
-    await shoot("customers");
-    await page.getByRole("button", { name: "New customer" }).click();
-    const form = page.locator("[data-testid=customer-form]");
-    await form.waitFor();
-    await form.locator("input[name=name]").fill("E2E Bad Email");
-    await form.locator("input[name=email]").fill("not-an-email");
-    await form.locator("input[name=monthly_fee]").fill("10");
-    await form.locator("button[type=submit]").click();
-    const err = form.locator("[data-field-error=email]");
-    await err.waitFor();
-    assert((await err.textContent()).trim().length > 0, "empty field error");
-    assert((await form.locator("input[name=email]").getAttribute("aria-invalid")) === "true", "email not marked invalid");
-    // Fix it: the customer is created and its page opens.
-    await form.locator("input[name=email]").fill(`e2e-${Date.now()}@example.com`);
-    await form.locator("button[type=submit]").click();
-    await page.waitForURL(/\/lab\/customers\/[^/?]+$/);
-    await page.locator("h1", { hasText: "E2E Bad Email" }).waitFor();
-  });
+  await check(
+    "creating a customer with a bad email shows the API's error beside the field",
+    async () => {
+      await page.goto(lab("customers"));
+      await page.locator("table.data tbody tr").first().waitFor();
+      assert(
+        (await axeCritical("customers")).length === 0,
+        "critical axe violations on customers",
+      );
+      await shoot("customers");
+      await page.getByRole("button", { name: "New customer" }).click();
+      const form = page.locator("[data-testid=customer-form]");
+      await form.waitFor();
+      await form.locator("input[name=name]").fill("E2E Bad Email");
+      await form.locator("input[name=email]").fill("not-an-email");
+      await form.locator("input[name=monthly_fee]").fill("10");
+      await form.locator("button[type=submit]").click();
+      const err = form.locator("[data-field-error=email]");
+      await err.waitFor();
+      assert((await err.textContent()).trim().length > 0, "empty field error");
+      assert(
+        (await form
+          .locator("input[name=email]")
+          .getAttribute("aria-invalid")) === "true",
+        "email not marked invalid",
+      );
+      // Fix it: the customer is created and its page opens.
+      await form
+        .locator("input[name=email]")
+        .fill(`e2e-${Date.now()}@example.com`);
+      await form.locator("button[type=submit]").click();
+      await page.waitForURL(/\/lab\/customers\/[^/?]+$/);
+      await page.locator("h1", { hasText: "E2E Bad Email" }).waitFor();
+    },
+  );
 
   await check("a customer page lists its VMs", async () => {
     const vm = await api("GET", `/api/vms/${encodeURIComponent(vmId)}`);
     await page.goto(lab(`customers/${encodeURIComponent(vm.customer_id)}`));
-    await page.locator(`a[href="/lab/vms/${encodeURIComponent(vmId)}"]`).waitFor();
-    assert((await axeCritical("customer")).length === 0, "critical axe violations on a customer");
+    await page
+      .locator(`a[href="/lab/vms/${encodeURIComponent(vmId)}"]`)
+      .waitFor();
+    assert(
+      (await axeCritical("customer")).length === 0,
+      "critical axe violations on a customer",
+    );
     await shoot("customer");
   });
 
@@ -459,16 +590,34 @@ async function main() {
     const badge = page.locator("[data-testid=alert-badge]");
     await badge.waitFor();
     await page.locator("table.data tbody td[data-alert-id]").first().waitFor();
-    assert((await axeCritical("alerts")).length === 0, "critical axe violations on alerts");
+    assert(
+      (await axeCritical("alerts")).length === 0,
+      "critical axe violations on alerts",
+    );
     await shoot("alerts");
-    const count = async () => Number((await badge.textContent()).replace(/\D/g, ""));
+    const count = async () =>
+      Number((await badge.textContent()).replace(/\D/g, ""));
     const before = await count();
-    const id = await page.getAttribute("table.data tbody td[data-alert-id]", "data-alert-id");
-    await page.locator(`tr:has(td[data-alert-id="${id}"]) button`, { hasText: "Resolve" }).click();
+    const id = await page.getAttribute(
+      "table.data tbody td[data-alert-id]",
+      "data-alert-id",
+    );
+    await page
+      .locator(`tr:has(td[data-alert-id="${id}"]) button`, {
+        hasText: "Resolve",
+      })
+      .click();
     await until("the badge to drop", async () => (await count()) < before);
-    await until("the alert to leave the unresolved list", async () => (await page.locator(`td[data-alert-id="${id}"]`).count()) === 0);
+    await until(
+      "the alert to leave the unresolved list",
+      async () =>
+        (await page.locator(`td[data-alert-id="${id}"]`).count()) === 0,
+    );
     const a = await api("GET", `/api/alerts?resolved=true&limit=1000`);
-    assert(a.items.some((x) => String(x.id) === id), "the API does not show the alert resolved");
+    assert(
+      a.items.some((x) => String(x.id) === id),
+      "the API does not show the alert resolved",
+    );
   });
 
   await check("resolve several alerts at once", async () => {
@@ -476,10 +625,20 @@ async function main() {
     const n = Math.min(2, await boxes.count());
     assert(n > 0, "no unresolved alerts left to select");
     for (let i = 0; i < n; i++) await boxes.nth(i).check();
-    const before = Number((await page.textContent("[data-testid=alert-total]")).replace(/\D/g, ""));
+    const before = Number(
+      (await page.textContent("[data-testid=alert-total]")).replace(/\D/g, ""),
+    );
     await page.getByRole("button", { name: `Resolve selected (${n})` }).click();
-    await until("the total to drop", async () =>
-      Number((await page.textContent("[data-testid=alert-total]")).replace(/\D/g, "")) <= before - n,
+    await until(
+      "the total to drop",
+      async () =>
+        Number(
+          (await page.textContent("[data-testid=alert-total]")).replace(
+            /\D/g,
+            "",
+          ),
+        ) <=
+        before - n,
     );
   });
 
@@ -491,7 +650,10 @@ async function main() {
     await page.fill("input[name=description]", "e2e version");
     await page.getByRole("button", { name: "Create version" }).click();
     await page.locator("li[data-update-id] code", { hasText: v }).waitFor();
-    assert((await axeCritical("updates")).length === 0, "critical axe violations on updates");
+    assert(
+      (await axeCritical("updates")).length === 0,
+      "critical axe violations on updates",
+    );
     await shoot("updates");
   });
 
@@ -504,7 +666,10 @@ async function main() {
     await secret.waitFor();
     assert((await secret.inputValue()).length >= 16, "token too short");
     await page.locator("td", { hasText: "e2e-token" }).first().waitFor();
-    assert((await axeCritical("admin")).length === 0, "critical axe violations on admin");
+    assert(
+      (await axeCritical("admin")).length === 0,
+      "critical axe violations on admin",
+    );
     await shoot("admin");
     await page.goto(lab("admin?tab=audit"));
     await page.locator("table.data tbody tr").first().waitFor();
@@ -514,25 +679,49 @@ async function main() {
     await page.goto(lab(""));
     const btn = page.locator("button[aria-label^='Theme:']");
     await btn.click();
-    assert((await page.getAttribute("html", "data-theme")) === "light", "not light after one click");
+    assert(
+      (await page.getAttribute("html", "data-theme")) === "light",
+      "not light after one click",
+    );
     await btn.click();
-    assert((await page.getAttribute("html", "data-theme")) === "dark", "not dark after two clicks");
+    assert(
+      (await page.getAttribute("html", "data-theme")) === "dark",
+      "not dark after two clicks",
+    );
     await btn.click();
-    assert((await page.getAttribute("html", "data-theme")) === null, "not back to the system theme");
+    assert(
+      (await page.getAttribute("html", "data-theme")) === null,
+      "not back to the system theme",
+    );
   });
 
-  await check("keyboard: the skip link comes first and the navigation is reachable", async () => {
-    await page.goto(lab("alerts"));
-    await page.locator("table.data").waitFor();
-    await page.keyboard.press("Tab");
-    assert((await page.evaluate(() => document.activeElement?.textContent?.trim())) === "Skip to content", "skip link not first");
-    const seen = [];
-    for (let i = 0; i < 8; i++) {
+  await check(
+    "keyboard: the skip link comes first and the navigation is reachable",
+    async () => {
+      await page.goto(lab("alerts"));
+      await page.locator("table.data").waitFor();
       await page.keyboard.press("Tab");
-      seen.push(await page.evaluate(() => document.activeElement?.textContent?.trim().split("\n")[0]));
-    }
-    assert(seen.some((t) => t?.startsWith("VMs")), `VMs link not reached by Tab (${seen.join(" | ")})`);
-  });
+      assert(
+        (await page.evaluate(() =>
+          document.activeElement?.textContent?.trim(),
+        )) === "Skip to content",
+        "skip link not first",
+      );
+      const seen = [];
+      for (let i = 0; i < 8; i++) {
+        await page.keyboard.press("Tab");
+        seen.push(
+          await page.evaluate(
+            () => document.activeElement?.textContent?.trim().split("\n")[0],
+          ),
+        );
+      }
+      assert(
+        seen.some((t) => t?.startsWith("VMs")),
+        `VMs link not reached by Tab (${seen.join(" | ")})`,
+      );
+    },
+  );
 
   await check("sign out, and a 401 goes to sign-in", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
