@@ -60,6 +60,7 @@ struct agent {
 	int save_errno_logged;
 	char version[FIGURES_VERSION_MAX + 1];
 	bool version_logged;
+	char version_file[PATH_MAX]; /* absolute, for the hooks */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -395,7 +396,7 @@ start_next(struct agent *ag)
 	snprintf(e_vm, sizeof(e_vm), "LAB_FLEET_VM_ID=%s", ag->cfg->vm_id);
 	snprintf(e_ver, sizeof(e_ver), "LAB_FLEET_VERSION=%s", act->version);
 	snprintf(e_vfile, sizeof(e_vfile), "LAB_FLEET_VERSION_FILE=%s",
-	         ag->cfg->version_file);
+	         ag->version_file);
 	env[0] = e_id;
 	env[1] = e_type;
 	env[2] = e_vm;
@@ -623,6 +624,21 @@ dry_run(const struct config *cfg)
 	return rc;
 }
 
+/* Makes path absolute against the working directory (hooks run in theirs). */
+static void
+absolute_path(const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		n = snprintf(out, len, "%s", path);
+	else
+		n = snprintf(out, len, "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= len)
+		snprintf(out, len, "%s", path);
+}
+
 /* The state file's path, creating its directory; NULL: memory only. */
 static char *
 state_path(const struct config *cfg)
@@ -700,6 +716,8 @@ agent_main(const struct config *cfg)
 	spath = state_path(cfg);
 	if (actions_open(&ag.actions, spath, err, sizeof(err)) != 0)
 		log_warn("%s", err);
+	absolute_path(cfg->version_file, ag.version_file,
+	              sizeof(ag.version_file));
 	figures_src_init(&ag.src, cfg->proc_dir, cfg->mount, cfg->version_file);
 	backoff_init(&ag.backoff, 1000, (unsigned)cfg->max_backoff_s * 1000);
 

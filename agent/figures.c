@@ -119,17 +119,21 @@ figures_collect(struct figures_src *src, struct figures *out, char *err,
 bool
 figures_version_ok(const char *s)
 {
-	size_t n = 0;
+	size_t n;
+	bool dot = false;
 
-	for (; s[n] != '\0'; n++) {
+	/* Like 1.2.3: a digit first, a dot somewhere, no option look. */
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	for (n = 0; s[n] != '\0'; n++) {
 		unsigned char c = (unsigned char)s[n];
 
-		if (!isalnum(c) && c != '.' && c != '_' && c != '+' &&
-		    c != '~' && c != '-')
+		if (c == '.')
+			dot = true;
+		else if (!isalnum(c) && c != '_' && c != '+' && c != '-')
 			return false;
 	}
-	/* A leading '-' could pass for an option to the update hook. */
-	return n > 0 && n <= FIGURES_VERSION_MAX && s[0] != '-';
+	return dot && n <= FIGURES_VERSION_MAX;
 }
 
 int

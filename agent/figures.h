@@ -47,12 +47,15 @@ int figures_collect(struct figures_src *src, struct figures *out, char *err,
 
 /*
  * Reads a version from a file: its first line, trimmed. Returns 0, or -1
- * when the file is missing, empty, too long, or holds characters other
- * than letters, digits and . _ + ~ -.
+ * when the file is missing or its line is not a version (see below).
  */
 int figures_read_version(const char *path, char *out, size_t outlen);
 
-/* True for a version string the agent accepts (see above). */
+/*
+ * True for a version the agent sends and passes to the update hook: like
+ * 1.2.3, a digit first, at least one dot, then letters, digits and
+ * . _ + - only, at most FIGURES_VERSION_MAX long.
+ */
 bool figures_version_ok(const char *s);
 
 /* The heartbeat body for these figures. Returns a new reference. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -77,6 +78,7 @@ check_hook(const char *dir, const char *name, char *path, size_t pathlen,
            struct hook_result *res)
 {
 	struct stat st;
+	char real[PATH_MAX];
 	int n;
 
 	if (dir == NULL || *dir == '\0') {
@@ -86,7 +88,14 @@ check_hook(const char *dir, const char *name, char *path, size_t pathlen,
 		    name);
 		return HOOKS_EXIT_NOTFOUND;
 	}
-	n = snprintf(path, pathlen, "%s/%s", dir, name);
+	/* Absolute, because the child changes into dir before exec. */
+	if (realpath(dir, real) == NULL) {
+		fail_result(res, HOOKS_EXIT_NOTFOUND,
+		            "no %s hook: hooks directory %s: %s", name, dir,
+		            strerror(errno));
+		return HOOKS_EXIT_NOTFOUND;
+	}
+	n = snprintf(path, pathlen, "%s/%s", real, name);
 	if (n < 0 || (size_t)n >= pathlen) {
 		fail_result(res, HOOKS_EXIT_NOTFOUND,
 		            "no %s hook: the hooks path is too long", name);

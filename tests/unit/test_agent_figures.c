@@ -40,8 +40,8 @@ START_TEST(version_file)
 	ck_assert_int_eq(
 	    version_from("\n  2.0.0-rc1+b7 \r\nnext\n", v, sizeof(v)), 0);
 	ck_assert_str_eq(v, "2.0.0-rc1+b7");
-	ck_assert_int_eq(version_from("1.0~beta_2", v, sizeof(v)), 0);
-	ck_assert_str_eq(v, "1.0~beta_2");
+	ck_assert_int_eq(version_from("1.0_beta-2", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "1.0_beta-2");
 
 	ck_assert_int_eq(version_from("", v, sizeof(v)), -1);
 	ck_assert_str_eq(v, "");
@@ -52,7 +52,10 @@ START_TEST(version_file)
 	ck_assert_int_eq(figures_read_version("/no/such/file", v, sizeof(v)),
 	                 -1);
 	ck_assert(!figures_version_ok(""));
-	ck_assert(figures_version_ok("v1"));
+	ck_assert(!figures_version_ok("v1.0"));
+	ck_assert(!figures_version_ok("12"));
+	ck_assert(!figures_version_ok("1.0~beta"));
+	ck_assert(figures_version_ok("10.04"));
 }
 END_TEST
 

@@ -111,6 +111,22 @@ START_TEST(success_with_args_and_env)
 }
 END_TEST
 
+START_TEST(relative_hooks_dir)
+{
+	struct hook_result r;
+	char cwd[4096];
+
+	write_hook("restart", 0755, "echo \"in $(pwd)\"");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir("/tmp"), 0);
+	hooks_run(dir + strlen("/tmp/"), "restart", NULL, NULL, 10, &r);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert(r.succeeded);
+	ck_assert_ptr_nonnull(strstr(r.output, dir));
+	hooks_result_clear(&r);
+}
+END_TEST
+
 START_TEST(failure_keeps_status_and_output)
 {
 	struct hook_result r;
@@ -135,6 +151,11 @@ START_TEST(missing_hook)
 	ck_assert_int_eq(r.exit_code, HOOKS_EXIT_NOTFOUND);
 	ck_assert_ptr_nonnull(strstr(r.output, "no restart hook"));
 	ck_assert_ptr_nonnull(strstr(r.output, dir));
+	hooks_result_clear(&r);
+
+	hooks_run("/no/such/dir", "restart", NULL, NULL, 10, &r);
+	ck_assert_int_eq(r.exit_code, HOOKS_EXIT_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(r.output, "/no/such/dir"));
 	hooks_result_clear(&r);
 
 	hooks_run(NULL, "restart", NULL, NULL, 10, &r);
@@ -299,6 +320,7 @@ hooks_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, success_with_args_and_env);
+	tcase_add_test(tc, relative_hooks_dir);
 	tcase_add_test(tc, failure_keeps_status_and_output);
 	tcase_add_test(tc, missing_hook);
 	tcase_add_test(tc, unusable_hooks);
