@@ -723,11 +723,30 @@ async function main() {
     },
   );
 
-  await check("sign out, and a 401 goes to sign-in", async () => {
+  await check(
+    "a 401 in the middle of a session goes to sign-in, and back after it",
+    async () => {
+      await page.goto(lab("alerts"));
+      await page.locator("table.data").waitFor();
+      await ctx.clearCookies();
+      await page.locator("nav a", { hasText: "Customers" }).click();
+      await page.waitForURL(/\/lab\/login\?next=%2Fcustomers/);
+      await page.fill("input[name=password]", PASSWORD);
+      await page.click("button[type=submit]");
+      await page.waitForURL(/\/lab\/customers$/);
+      await page.locator("table.data tbody tr").first().waitFor();
+    },
+  );
+
+  await check("sign out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/lab\/login/);
-    await page.goto(lab("customers"));
-    await page.waitForURL(/\/lab\/login\?next=%2Fcustomers/);
+    await page.goto(lab("alerts"));
+    await page.waitForURL(/\/lab\/login\?next=%2Falerts/);
+    const me = await page.evaluate(
+      async () => (await fetch("/api/auth/me")).status,
+    );
+    assert(me === 401, `GET /api/auth/me after sign-out answered ${me}`);
   });
 
   await check("no uncaught errors in the page", async () => {
