@@ -1,7 +1,292 @@
-/* Routes of /api/customers: being written. */
+/* /api/customers: who the customers are, what they pay, their VMs. */
+
+#include <stdio.h>
+#include <string.h>
 
 #include "api.h"
+#include "reply.h"
+#include "server.h"
+#include "store_customers.h"
+#include "store_vms.h"
+#include "util.h"
+#include "valid.h"
+
+static const char *const tiers[] = {"starter", "pro", "enterprise", NULL};
+static const char *const billing[] = {"active", "inactive", "overdue", NULL};
+
+/* Checks a ?key= filter against allowed (NULL: any text up to 200). */
+static bool
+query_filter(struct request *r, const char *key, const char *const *allowed,
+             const char **out)
+{
+	const char *v = req_query(r, key);
+	size_t i;
+
+	*out = NULL;
+	if (v == NULL || v[0] == '\0')
+		return true;
+	if (allowed == NULL) {
+		if (v_utf8_len(v) > 200) {
+			reply_error(r, 400, "validation_failed", key,
+			            "%s must be at most 200 characters", key);
+			return false;
+		}
+		*out = v;
+		return true;
+	}
+	for (i = 0; allowed[i] != NULL; i++) {
+		if (strcmp(v, allowed[i]) == 0) {
+			*out = allowed[i];
+			return true;
+		}
+	}
+	reply_error(r, 400, "validation_failed", key, "unknown %s", key);
+	return false;
+}
+
+static void
+customers_list(struct request *r)
+{
+	struct customer_filter f;
+	long long limit, offset, total;
+	json_t *items;
+	int rc;
+
+	if (!reply_page_params(r, &limit, &offset) ||
+	    !query_filter(r, "tier", tiers, &f.tier) ||
+	    !query_filter(r, "billing_status", billing, &f.billing_status) ||
+	    !query_filter(r, "q", NULL, &f.q))
+		return;
+	rc = store_customer_list(r->srv->st, &f, limit, offset, &items, &total);
+	if (rc != STORE_OK) {
+		json_decref(items);
+		reply_store(r, rc, "customers");
+		return;
+	}
+	reply_list(r, items, total, limit, offset);
+}
+
+static void
+customers_get(struct request *r)
+{
+	json_t *row;
+	int rc;
+
+	if (!v_is_id(r->params[0])) {
+		reply_not_found(r, "customer");
+		return;
+	}
+	rc = store_customer_get(r->srv->st, r->params[0], &row);
+	if (rc != STORE_OK) {
+		reply_store(r, rc, "customer");
+		return;
+	}
+	reply_json(r, 200, row);
+}
+
+static void
+customers_vms(struct request *r)
+{
+	struct vm_filter f = {0};
+	long long limit, offset, total;
+	int rc;
+
+	if (!v_is_id(r->params[0])) {
+		reply_not_found(r, "customer");
+		return;
+	}
+	if (!reply_page_params(r, &limit, &offset))
+		return;
+	rc = store_customer_exists(r->srv->st, r->params[0]);
+	if (rc != STORE_OK) {
+		reply_store(r, rc, "customer");
+		return;
+	}
+	f.customer_id = r->params[0];
+	buf_reset(&r->out);
+	buf_puts(&r->out, "{\"items\":");
+	rc = store_vm_list(r->srv->st, &f, limit, offset, &r->out, &total);
+	if (rc != STORE_OK) {
+		reply_store(r, rc, "vms");
+		return;
+	}
+	buf_printf(&r->out, ",\"total\":%lld,\"limit\":%lld,\"offset\":%lld}",
+	           total, limit, offset);
+	r->status = 200;
+}
+
+/* Fails when key is present as JSON null. */
+static void
+not_null(json_t *body, const char *key, struct verr *e)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v != NULL && json_is_null(v))
+		verr_set(e, key, "%s must not be null", key);
+}
+
+/*
+ * Checks the writable fields of body into set (borrowed, gets new
+ * values). create: the required ones must be there and null is absent;
+ * otherwise each is optional and null clears company only.
+ */
+static void
+customer_fields(json_t *body, bool create, json_t *set, struct verr *e)
+{
+	const char *s;
+	double d;
+
+	if (create && json_object_get(body, "id") != NULL &&
+	    !json_is_null(json_object_get(body, "id")) &&
+	    v_string(body, "id", false, 1, 64, &s, e)) {
+		if (!v_is_id(s))
+			verr_set(e, "id",
+			         "id must match "
+			         "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+		else
+			json_object_set_new(set, "id", json_string(s));
+	}
+	if (!create)
+		not_null(body, "name", e);
+	if (v_string(body, "name", create, 1, 200, &s, e))
+		json_object_set_new(set, "name", json_string(s));
+	if (!create)
+		not_null(body, "email", e);
+	if (v_string(body, "email", create, 3, 254, &s, e)) {
+		if (!v_is_email(s))
+			verr_set(e, "email",
+			         "email must be an address like "
+			         "name@example.com");
+		else
+			json_object_set_new(set, "email", json_string(s));
+	}
+	if (v_string(body, "company", false, 0, 200, &s, e))
+		json_object_set_new(set, "company", json_string(s));
+	else if (!create && json_is_null(json_object_get(body, "company")))
+		json_object_set_new(set, "company", json_null());
+	if (!create)
+		not_null(body, "tier", e);
+	if (v_enum(body, "tier", create, tiers, &s, e))
+		json_object_set_new(set, "tier", json_string(s));
+	if (!create)
+		not_null(body, "billing_status", e);
+	if (v_enum(body, "billing_status", false, billing, &s, e))
+		json_object_set_new(set, "billing_status", json_string(s));
+	if (!create)
+		not_null(body, "monthly_fee", e);
+	if (v_number(body, "monthly_fee", false, 0, false, 1e9, &d, e))
+		json_object_set_new(set, "monthly_fee", json_real(d));
+}
+
+/* Answers a failed create or update. */
+static void
+reply_write_failed(struct request *r, int rc, const char *conflict)
+{
+	if (rc == STORE_CONFLICT && conflict != NULL)
+		reply_error(r, 409, "conflict", conflict,
+		            "another customer has this %s", conflict);
+	else
+		reply_store(r, rc, "customer");
+}
+
+static void
+customers_create(struct request *r)
+{
+	json_t *body = reply_need_object(r), *c, *row;
+	struct verr e = {0};
+	const char *conflict;
+	char id[72];
+	int rc;
+
+	if (body == NULL)
+		return;
+	c = json_object();
+	customer_fields(body, true, c, &e);
+	if (e.failed) {
+		json_decref(c);
+		reply_invalid(r, &e);
+		return;
+	}
+	if (json_object_get(c, "id") == NULL) {
+		memcpy(id, "cus_", 4);
+		util_random_hex(id + 4, 8);
+		json_object_set_new(c, "id", json_string(id));
+	} else {
+		snprintf(id, sizeof(id), "%s",
+		         json_string_value(json_object_get(c, "id")));
+	}
+	rc = store_customer_create(r->srv->st, c, &conflict, &row);
+	json_decref(c);
+	if (rc != STORE_OK) {
+		reply_write_failed(r, rc, conflict);
+		return;
+	}
+	snprintf(r->audit_buf, sizeof(r->audit_buf), "%s", id);
+	r->audit_target = r->audit_buf;
+	reply_json(r, 201, row);
+}
+
+static void
+customers_update(struct request *r)
+{
+	json_t *body, *set, *row;
+	struct verr e = {0};
+	const char *conflict;
+	int rc;
+
+	if (!v_is_id(r->params[0])) {
+		reply_not_found(r, "customer");
+		return;
+	}
+	body = reply_need_object(r);
+	if (body == NULL)
+		return;
+	set = json_object();
+	customer_fields(body, false, set, &e);
+	if (e.failed) {
+		json_decref(set);
+		reply_invalid(r, &e);
+		return;
+	}
+	rc = store_customer_update(r->srv->st, r->params[0], set, &conflict,
+	                           &row);
+	json_decref(set);
+	if (rc != STORE_OK) {
+		reply_write_failed(r, rc, conflict);
+		return;
+	}
+	reply_json(r, 200, row);
+}
+
+static void
+customers_delete(struct request *r)
+{
+	int rc;
+
+	if (!v_is_id(r->params[0])) {
+		reply_not_found(r, "customer");
+		return;
+	}
+	rc = store_customer_delete(r->srv->st, r->params[0]);
+	if (rc == STORE_CONFLICT) {
+		reply_error(r, 409, "conflict", NULL,
+		            "the customer still has VMs: delete or move them "
+		            "first");
+		return;
+	}
+	if (rc != STORE_OK) {
+		reply_store(r, rc, "customer");
+		return;
+	}
+	reply_empty(r, 204);
+}
 
 const struct route api_customers_routes[] = {
+    {"GET", "/api/customers", customers_list, ROLE_VIEWER, 0},
+    {"POST", "/api/customers", customers_create, ROLE_ADMIN, 0},
+    {"GET", "/api/customers/:id", customers_get, ROLE_VIEWER, 0},
+    {"PATCH", "/api/customers/:id", customers_update, ROLE_ADMIN, 0},
+    {"DELETE", "/api/customers/:id", customers_delete, ROLE_ADMIN, 0},
+    {"GET", "/api/customers/:id/vms", customers_vms, ROLE_VIEWER, 0},
     {NULL, NULL, NULL, 0, 0},
 };

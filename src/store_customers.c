@@ -1,0 +1,271 @@
+#include "store_customers.h"
+
+#include <string.h>
+
+#include "util.h"
+
+#define CUSTOMER_COLS                                                          \
+	"id, name, email, company, tier, billing_status, monthly_fee, "        \
+	"created_at, (SELECT count(*) FROM vms WHERE vms.customer_id = "       \
+	"customers.id) AS vm_count"
+
+/* The columns a create or an update may set, in the order of INSERT. */
+static const char *const writable[] = {
+    "name", "email", "company", "tier", "billing_status", "monthly_fee", NULL};
+
+/* Binds v, or SQL NULL when v is absent. */
+static void
+bind_opt(sqlite3_stmt *stmt, int i, json_t *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(stmt, i);
+	else
+		db_bind_json(stmt, i, v);
+}
+
+/* Which unique field a failed write ran into. */
+static const char *
+conflict_field(struct db *db)
+{
+	if (sqlite3_extended_errcode(db_handle(db)) ==
+	    SQLITE_CONSTRAINT_PRIMARYKEY)
+		return "id";
+	return "email";
+}
+
+int
+store_customer_list(struct store *st, const struct customer_filter *f,
+                    long long limit, long long offset, json_t **items,
+                    long long *total)
+{
+	struct qb q;
+	int rc;
+
+	qb_init(&q);
+	if (f->tier != NULL)
+		qb_add(&q, "tier = ?", 1, json_string(f->tier));
+	if (f->billing_status != NULL)
+		qb_add(&q, "billing_status = ?", 1,
+		       json_string(f->billing_status));
+	if (f->q != NULL && f->q[0] != '\0') {
+		/* instr() needs no escaping of % and _ as LIKE would. */
+		qb_add(&q,
+		       "instr(lower(name), lower(?)) > 0 OR "
+		       "instr(lower(email), lower(?)) > 0 OR "
+		       "instr(lower(coalesce(company, '')), lower(?)) > 0",
+		       3, json_string(f->q), json_string(f->q),
+		       json_string(f->q));
+	}
+	rc = store_list(st, CUSTOMER_COLS, "customers", &q,
+	                "created_at DESC, rowid DESC", limit, offset, NULL,
+	                items, total);
+	qb_free(&q);
+	return rc;
+}
+
+/* Reads customer id on db. */
+static int
+get_on(struct db *db, const char *id, json_t **out)
+{
+	sqlite3_stmt *stmt;
+	int rc = STORE_ERR, step;
+
+	*out = NULL;
+	stmt = db_prepare(db, "SELECT " CUSTOMER_COLS
+	                      " FROM customers WHERE id = ?1");
+	if (stmt == NULL)
+		return STORE_ERR;
+	db_bind_text(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		*out = db_row_json(stmt);
+		rc = STORE_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = STORE_NOTFOUND;
+	} else {
+		rc = db_rc(db, step);
+	}
+	db_done(stmt);
+	return rc;
+}
+
+int
+store_customer_get(struct store *st, const char *id, json_t **out)
+{
+	struct db *db = store_acquire(st);
+	int rc = get_on(db, id, out);
+
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_customer_exists(struct store *st, const char *id)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt;
+	int rc = STORE_ERR, step;
+
+	stmt = db_prepare(db, "SELECT 1 FROM customers WHERE id = ?1");
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		rc = STORE_OK;
+	else if (step == SQLITE_DONE)
+		rc = STORE_NOTFOUND;
+	else
+		rc = db_rc(db, step);
+	db_done(stmt);
+out:
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_customer_create(struct store *st, json_t *c, const char **conflict,
+                      json_t **out)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt;
+	int rc, i;
+
+	*out = NULL;
+	*conflict = NULL;
+	rc = db_begin(db);
+	if (rc != STORE_OK)
+		goto out;
+	stmt = db_prepare(db, "INSERT INTO customers (id, name, email, "
+	                      "company, tier, billing_status, monthly_fee, "
+	                      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+	                      "coalesce(?6, 'active'), coalesce(?7, 0), ?8)");
+	rc = STORE_ERR;
+	if (stmt == NULL)
+		goto out;
+	bind_opt(stmt, 1, json_object_get(c, "id"));
+	for (i = 0; writable[i] != NULL; i++)
+		bind_opt(stmt, i + 2, json_object_get(c, writable[i]));
+	sqlite3_bind_int64(stmt, 8, util_now());
+	rc = db_rc(db, sqlite3_step(stmt));
+	if (rc == STORE_CONFLICT)
+		*conflict = conflict_field(db);
+	db_done(stmt);
+	if (rc != STORE_OK)
+		goto out;
+	rc = get_on(db, json_string_value(json_object_get(c, "id")), out);
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+	if (rc != STORE_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+out:
+	db_rollback(db);
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_customer_update(struct store *st, const char *id, json_t *set,
+                      const char **conflict, json_t **out)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt = NULL;
+	struct buf sql;
+	int rc, i, n = 0;
+
+	*out = NULL;
+	*conflict = NULL;
+	buf_init(&sql, 0);
+	buf_puts(&sql, "UPDATE customers SET ");
+	for (i = 0; writable[i] != NULL; i++) {
+		if (json_object_get(set, writable[i]) == NULL)
+			continue;
+		buf_printf(&sql, "%s%s = ?%d", n ? ", " : "", writable[i],
+		           i + 2);
+		n++;
+	}
+	buf_puts(&sql, " WHERE id = ?1");
+	rc = db_begin(db);
+	if (rc != STORE_OK)
+		goto out;
+	if (n > 0) {
+		stmt = db_prepare(db, sql.data);
+		rc = STORE_ERR;
+		if (stmt == NULL)
+			goto out;
+		db_bind_text(stmt, 1, id);
+		for (i = 0; writable[i] != NULL; i++) {
+			json_t *v = json_object_get(set, writable[i]);
+
+			if (v != NULL)
+				db_bind_json(stmt, i + 2, v);
+		}
+		rc = db_rc(db, sqlite3_step(stmt));
+		if (rc == STORE_CONFLICT)
+			*conflict = conflict_field(db);
+		db_done(stmt);
+		if (rc != STORE_OK)
+			goto out;
+	}
+	rc = get_on(db, id, out);
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+	if (rc != STORE_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+out:
+	db_rollback(db);
+	buf_free(&sql);
+	store_release(st, db);
+	return rc;
+}
+
+int
+store_customer_delete(struct store *st, const char *id)
+{
+	struct db *db = store_acquire(st);
+	sqlite3_stmt *stmt;
+	int rc, step;
+
+	rc = db_begin(db);
+	if (rc != STORE_OK)
+		goto out;
+	stmt = db_prepare(db, "SELECT (SELECT count(*) FROM customers WHERE "
+	                      "id = ?1), (SELECT count(*) FROM vms WHERE "
+	                      "customer_id = ?1)");
+	rc = STORE_ERR;
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step != SQLITE_ROW)
+		rc = db_rc(db, step);
+	else if (sqlite3_column_int64(stmt, 0) == 0)
+		rc = STORE_NOTFOUND;
+	else if (sqlite3_column_int64(stmt, 1) > 0)
+		rc = STORE_CONFLICT;
+	else
+		rc = STORE_OK;
+	db_done(stmt);
+	if (rc != STORE_OK)
+		goto out;
+	stmt = db_prepare(db, "DELETE FROM customers WHERE id = ?1");
+	rc = STORE_ERR;
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, id);
+	rc = db_rc(db, sqlite3_step(stmt));
+	db_done(stmt);
+	/* A VM that slipped in meanwhile still holds the row. */
+	if (rc == STORE_INVALID)
+		rc = STORE_CONFLICT;
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+out:
+	db_rollback(db);
+	store_release(st, db);
+	return rc;
+}
