@@ -14,7 +14,8 @@ reply_json(struct request *r, int status, json_t *obj)
 	r->status = status;
 	buf_reset(&r->out);
 	if (json_dump_callback(obj, buf_append_cb, &r->out,
-	                       JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+	                       JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                           JSON_REAL_PRECISION(15)) != 0)
 		r->status = 500;
 	json_decref(obj);
 }
