@@ -29,9 +29,11 @@ struct config {
 	double cpu_high;
 	double memory_high;
 	int sustained_minutes;
+	int sustained_seconds; /* > 0: overrides sustained_minutes (tests) */
 	double quota_high;
 	double anomaly_k;
 	int action_timeout;
+	bool log_rule_passes; /* one log line per rule pass, with its time */
 
 	/* Retention */
 	int raw_retention_days;

@@ -173,6 +173,43 @@ static const char *const migrations[] = {
     " next_at INTEGER NOT NULL,"
     " created_at INTEGER NOT NULL);"
     "CREATE INDEX deliveries_next ON deliveries(next_at);",
+
+    /*
+     * 2: alert events for the webhooks, written by triggers so that every
+     * writer (API, rule engine, heartbeat writer) announces its changes in
+     * the same transaction; the targets of each update rollout.
+     */
+    "CREATE TABLE alert_events ("
+    " id INTEGER PRIMARY KEY,"
+    " alert_id INTEGER NOT NULL,"
+    " event TEXT NOT NULL,"
+    " severity TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TRIGGER alerts_event_insert AFTER INSERT ON alerts"
+    " WHEN EXISTS (SELECT 1 FROM channels WHERE enabled = 1) BEGIN"
+    " INSERT INTO alert_events (alert_id, event, severity, created_at)"
+    " VALUES (new.id, CASE WHEN new.resolved THEN 'resolved'"
+    " ELSE 'raised' END, new.severity,"
+    " CAST(strftime('%s', 'now') AS INTEGER)); END;"
+    "CREATE TRIGGER alerts_event_resolve AFTER UPDATE OF resolved ON alerts"
+    " WHEN new.resolved = 1 AND old.resolved = 0"
+    " AND EXISTS (SELECT 1 FROM channels WHERE enabled = 1) BEGIN"
+    " INSERT INTO alert_events (alert_id, event, severity, created_at)"
+    " VALUES (new.id, 'resolved', new.severity,"
+    " CAST(strftime('%s', 'now') AS INTEGER)); END;"
+    "CREATE TRIGGER alerts_event_escalate AFTER UPDATE OF severity ON alerts"
+    " WHEN new.resolved = 0 AND new.severity <> old.severity"
+    " AND EXISTS (SELECT 1 FROM channels WHERE enabled = 1) BEGIN"
+    " INSERT INTO alert_events (alert_id, event, severity, created_at)"
+    " VALUES (new.id, 'raised', new.severity,"
+    " CAST(strftime('%s', 'now') AS INTEGER)); END;"
+    "CREATE TABLE rollout_targets ("
+    " update_id INTEGER NOT NULL REFERENCES updates(id) ON DELETE CASCADE,"
+    " vm_id TEXT NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+    " batch INTEGER NOT NULL,"
+    " PRIMARY KEY (update_id, vm_id)) WITHOUT ROWID;"
+    "CREATE INDEX rollout_targets_vm ON rollout_targets(vm_id);"
+    "CREATE INDEX deliveries_channel ON deliveries(channel_id, id);",
 };
 
 int
