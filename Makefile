@@ -12,7 +12,7 @@ DESTDIR	?=
 CC	?= cc
 BUILD	:= build
 
-PKGS_SERVER	:= libmicrohttpd jansson sqlite3 libsodium
+PKGS_SERVER	:= libmicrohttpd jansson sqlite3 libsodium libcurl
 PKGS_AGENT	:= libcurl jansson
 PKGS_TEST	:= check
 
