@@ -77,6 +77,9 @@ def test_rebuild_puts_the_vm_in_maintenance_until_it_succeeds():
     assert set(handed) == {a["id"], r["id"]}
     assert all(x["status"] == "sent" for x in handed.values())
     assert vm_status(srv, vm["id"]) == "maintenance"
+    # Sent but not yet reported still counts as open: same action, 200.
+    same = expect(srv.operator.post(f"/api/vms/{vm['id']}/restart"), 200)["action"]
+    assert same["id"] == r["id"] and same["status"] == "sent" and same["sent_at"].endswith("Z")
     done = expect(agent.post(f"/api/vms/{vm['id']}/actions/{a['id']}",
                              {"status": "succeeded", "output": "reimaged", "exit_code": 0}), 200)["action"]
     assert done["status"] == "succeeded" and done["output"] == "reimaged" and done["exit_code"] == 0
