@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
@@ -11,6 +12,8 @@
 
 /* The most heartbeats committed in one transaction. */
 #define HB_BATCH_MAX 512
+/* How often the checkpointer copies the WAL into the database file. */
+#define HB_CHECKPOINT_MS 250
 
 /* One waiting request. Lives on the submitting thread's stack. */
 struct hb_job {
@@ -30,6 +33,17 @@ struct hb_writer {
 	struct hb_job *head, *tail;
 	bool stopping;
 	struct db *db;
+
+	/*
+	 * A checkpointer thread copies the WAL into the database file in the
+	 * background, so that when a commit passes SQLite's auto-checkpoint
+	 * mark (and has to finish the job so the WAL can start over) little
+	 * is left to copy and the heartbeats of that batch barely wait.
+	 */
+	pthread_t checkpointer;
+	pthread_cond_t stop_cond;
+	struct db *ckpt_db;
+	bool has_checkpointer;
 };
 
 static const char SQL_STATUS[] = "SELECT status FROM vms WHERE id = ?1";
@@ -235,24 +249,67 @@ writer_main(void *arg)
 	return NULL;
 }
 
+static void *
+checkpointer_main(void *arg)
+{
+	struct hb_writer *w = arg;
+	struct timespec until;
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += HB_CHECKPOINT_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->stop_cond, &w->lock, &until);
+		if (w->stopping)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		/* PASSIVE never waits for, nor blocks, readers or writers. */
+		rc = sqlite3_wal_checkpoint_v2(db_handle(w->ckpt_db), NULL,
+		                               SQLITE_CHECKPOINT_PASSIVE, NULL,
+		                               NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warn("checkpoint: %s",
+			         sqlite3_errmsg(db_handle(w->ckpt_db)));
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
 struct hb_writer *
 hb_writer_start(const char *db_path)
 {
 	struct hb_writer *w = xcalloc(1, sizeof(*w));
 
 	w->db = db_open(db_path);
-	if (w->db == NULL) {
+	w->ckpt_db = db_open(db_path);
+	if (w->db == NULL || w->ckpt_db == NULL) {
+		db_close(w->db);
+		db_close(w->ckpt_db);
 		free(w);
 		return NULL;
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->stop_cond, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		log_error("cannot start the heartbeat writer");
 		db_close(w->db);
+		db_close(w->ckpt_db);
 		free(w);
 		return NULL;
 	}
+	if (pthread_create(&w->checkpointer, NULL, checkpointer_main, w) != 0) {
+		log_error("cannot start the checkpointer");
+		hb_writer_stop(w);
+		return NULL;
+	}
+	w->has_checkpointer = true;
 	return w;
 }
 
@@ -264,9 +321,14 @@ hb_writer_stop(struct hb_writer *w)
 	pthread_mutex_lock(&w->lock);
 	w->stopping = true;
 	pthread_cond_signal(&w->work);
+	pthread_cond_signal(&w->stop_cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	if (w->has_checkpointer)
+		pthread_join(w->checkpointer, NULL);
 	db_close(w->db);
+	db_close(w->ckpt_db);
+	pthread_cond_destroy(&w->stop_cond);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->work);
 	free(w);

@@ -60,6 +60,7 @@ db_open(const char *path)
 	sqlite3_busy_timeout(db->h, 5000);
 	if (db_exec(db, "PRAGMA journal_mode=WAL") != STORE_OK ||
 	    db_exec(db, "PRAGMA synchronous=FULL") != STORE_OK ||
+	    db_exec(db, "PRAGMA journal_size_limit=67108864") != STORE_OK ||
 	    db_exec(db, "PRAGMA foreign_keys=ON") != STORE_OK) {
 		db_close(db);
 		return NULL;
