@@ -642,20 +642,41 @@ async function main() {
     );
   });
 
-  await check("updates: create a version", async () => {
-    await page.goto(lab("updates"));
-    await page.locator("input[name=version]").waitFor();
-    const v = `9.${Math.floor(Math.random() * 900) + 100}.0`;
-    await page.fill("input[name=version]", v);
-    await page.fill("input[name=description]", "e2e version");
-    await page.getByRole("button", { name: "Create version" }).click();
-    await page.locator("li[data-update-id] code", { hasText: v }).waitFor();
-    assert(
-      (await axeCritical("updates")).length === 0,
-      "critical axe violations on updates",
-    );
-    await shoot("updates");
-  });
+  await check(
+    "updates: create a version and start its rollout in batches",
+    async () => {
+      await page.goto(lab("updates"));
+      await page.locator("input[name=version]").waitFor();
+      const v = `9.${Math.floor(Math.random() * 900) + 100}.0`;
+      await page.fill("input[name=version]", v);
+      await page.fill("input[name=description]", "e2e version");
+      await page.getByRole("button", { name: "Create version" }).click();
+      const card = page.locator("li[data-update-id]", {
+        has: page.locator("code", { hasText: v }),
+      });
+      await card.waitFor();
+      assert(
+        (await axeCritical("updates")).length === 0,
+        "critical axe violations on updates",
+      );
+      await shoot("updates");
+      // Roll it out in batches of 25 %: the card leaves "pending".
+      await card.locator("input[type=number]").fill("25");
+      await card.getByRole("button", { name: "Start rollout" }).click();
+      const dlg = page.locator("dialog[open]");
+      assert(
+        (await dlg.textContent()).includes("25%"),
+        "the confirmation does not show the batch size",
+      );
+      await dlg.locator("button[type=submit]").click();
+      await until(
+        "the rollout to start",
+        async () =>
+          (await card.locator("[data-status]").getAttribute("data-status")) !==
+          "pending",
+      );
+    },
+  );
 
   await check("admin: create an API token, shown once", async () => {
     await page.goto(lab("admin"));
