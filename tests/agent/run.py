@@ -68,6 +68,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
         self.log_path = os.path.join(tmp, "server.log")
+        # Fast rule engine (rollouts advance on its ticks) and heartbeats.
+        self.base = ["--rule-interval", "1"]
         self.extra = ["--heartbeat-interval", "1"]
         self.admin = None  # bearer token
         self.cookie = None
@@ -77,7 +79,7 @@ class Server:
         env = dict(os.environ, LAB_FLEET_ADMIN_PASSWORD=ADMIN_PASSWORD)
         for attempt in range(2):
             args = [SERVER_BIN, "serve", "--port", str(self.port),
-                    "--bind", "127.0.0.1", "--db", self.db] + self.extra
+                    "--bind", "127.0.0.1", "--db", self.db] + self.base + self.extra
             log = open(self.log_path, "ab")
             self.proc = subprocess.Popen(args, stdout=log, stderr=log, env=env)
             log.close()
@@ -391,6 +393,7 @@ class Suite:
         check("no restart hook" in (a.get("output") or ""), f"output {a}")
 
     def test_update_rollout(self):
+        # Before the failing rebuild: a VM in maintenance is no rollout target.
         st, doc, _ = self.server.request("POST", "/api/updates",
                                          {"version": "1.1.0", "description": "e2e"})
         check(st == 201, f"POST /api/updates: {st} {doc}")
@@ -406,7 +409,13 @@ class Suite:
                 if a.get("type") == "update" and a.get("status") in ("succeeded", "failed"):
                     return a
             return None
-        a = wait_for(update_action, 15, "the update action to finish")
+        try:
+            a = wait_for(update_action, 15, "the update action to finish")
+        except Fail as e:
+            _, upd, _ = self.server.request("GET", "/api/updates")
+            _, acts, _ = self.server.request("GET", f"/api/vms/{VM_ID}/actions")
+            raise Fail(f"{e}; rollout answered {doc}; updates {upd}; "
+                       f"actions {acts}")
         check(a["status"] == "succeeded", f"update action {a}")
         check("updated to 1.1.0" in (a.get("output") or ""), f"output {a}")
         wait_for(lambda: self.vm().get("version") == "1.1.0", 10,
@@ -483,8 +492,8 @@ class Suite:
             ("--once prints the answer", self.test_once_prints_answer, True),
             ("heartbeats arrive with sane figures", self.test_heartbeats_arrive, True),
             ("a restart runs the hook once and succeeds", self.test_restart_runs_once, True),
-            ("a failing hook ends failed with its output", self.test_failing_hook, True),
             ("an update rollout runs the update hook", self.test_update_rollout, True),
+            ("a failing hook ends failed with its output", self.test_failing_hook, True),
             ("a missing hook ends failed with a clear message", self.test_missing_hook, True),
             ("server killed and restarted: the agent comes back", self.test_server_restart, True),
             ("a wrong token is refused and the agent says why", self.test_wrong_token_refused, True),
