@@ -111,6 +111,9 @@ check: unit-san
 api-test: all
 	python3 tests/api/run.py
 
+agent-test: all
+	python3 tests/agent/run.py
+
 ui:
 	@scripts/build-ui.sh
 
@@ -122,6 +125,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) api-test
+	$(MAKE) agent-test
 	$(MAKE) test-ui
 
 run: deps
@@ -136,6 +140,14 @@ bench: deps all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/lab-fleet $(BUILD)/lab-fleet-agent $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/lab-fleet/hooks
+	for u in lab-fleet.service lab-fleet-agent.service; do \
+		sed 's|@PREFIX@|$(PREFIX)|g' deploy/$$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u || exit 1; done
+	install -m 0755 deploy/hooks/restart deploy/hooks/rebuild deploy/hooks/update $(DESTDIR)$(PREFIX)/share/lab-fleet/hooks/
+	install -m 0644 deploy/traefik.yml docs/agent.md $(DESTDIR)$(PREFIX)/share/lab-fleet/
+	if [ -d ui/dist ]; then install -d $(DESTDIR)$(PREFIX)/share/lab-fleet/ui && \
+		cp -R ui/dist/. $(DESTDIR)$(PREFIX)/share/lab-fleet/ui/; fi
 
 format:
 	clang-format -i src/*.c src/*.h agent/*.c agent/*.h tests/unit/*.c tests/unit/*.h 2>/dev/null || true
