@@ -10,7 +10,6 @@
 #include "engine.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,19 +68,16 @@ struct subject {
 	 */
 	enum rules_sev episode[RT_COUNT];
 	int64_t episode_hb; /* last heartbeat when vm_offline was raised */
+	/* The open rule alerts: open[t] counts when open_gen[t] is this pass.
+	 */
+	enum rules_sev open[RT_COUNT];
+	unsigned open_gen[RT_COUNT];
 };
 
 /* A string-keyed hash table of subjects. */
 struct table {
 	struct subject **b;
 	size_t nb, n;
-};
-
-/* One open rule alert, by "type\x1fvm\x1fcustomer". */
-struct open_alert {
-	char *key;
-	enum rules_sev sev;
-	struct open_alert *next;
 };
 
 /* An alert change decided by a pass, applied after the scan. */
@@ -106,8 +102,6 @@ struct engine {
 	struct notify *notify;
 
 	struct table vms, customers;
-	struct open_alert **open;
-	size_t open_nb;
 	long long seq; /* last metric point fed */
 	bool seq_ready;
 	unsigned gen;
@@ -192,61 +186,41 @@ table_free(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void
-open_key(char *out, size_t len, const char *type, const char *vm,
-         const char *customer)
+static int
+rule_type_parse(const char *name)
 {
-	/* VM alerts are one per VM whatever their customer. */
-	snprintf(out, len, "%s\x1f%s\x1f%s", type, vm ? vm : "",
-	         vm ? "" : (customer ? customer : ""));
+	int t;
+
+	for (t = 0; t < RT_COUNT; t++)
+		if (strcmp(rt_names[t], name) == 0)
+			return t;
+	return -1;
 }
 
-static void
-open_clear(struct engine *e)
-{
-	struct open_alert *a, *next;
-	size_t i;
-
-	for (i = 0; i < e->open_nb; i++) {
-		for (a = e->open[i]; a != NULL; a = next) {
-			next = a->next;
-			free(a->key);
-			free(a);
-		}
-		e->open[i] = NULL;
-	}
-}
-
+/* Notes one open rule alert on its subject. */
 static void
 open_add(const char *vm, const char *customer, const char *type,
          const char *sev, void *arg)
 {
 	struct engine *e = arg;
-	struct open_alert *a = xcalloc(1, sizeof(*a));
-	char key[300];
-	size_t h;
+	struct subject *s;
+	int t = rule_type_parse(type);
 
-	open_key(key, sizeof(key), type, vm, customer);
-	h = hash_str(key) % e->open_nb;
-	a->key = xstrdup(key);
-	a->sev = rules_sev_parse(sev);
-	a->next = e->open[h];
-	e->open[h] = a;
+	if (t < 0 || (vm == NULL && customer == NULL))
+		return;
+	/* VM alerts are one per VM, whatever their customer. */
+	s = vm != NULL ? table_get(&e->vms, vm)
+	               : table_get(&e->customers, customer);
+	s->open[t] = rules_sev_parse(sev);
+	if (s->open[t] == RULES_SEV_NONE)
+		s->open[t] = RULES_SEV_INFO;
+	s->open_gen[t] = e->gen;
 }
 
 static enum rules_sev
-open_get(struct engine *e, enum rule_type type, const char *vm,
-         const char *customer)
+open_get(struct engine *e, struct subject *s, enum rule_type type)
 {
-	struct open_alert *a;
-	char key[300];
-
-	open_key(key, sizeof(key), rt_names[type], vm, customer);
-	for (a = e->open[hash_str(key) % e->open_nb]; a != NULL; a = a->next)
-		if (strcmp(a->key, key) == 0)
-			return a->sev == RULES_SEV_NONE ? RULES_SEV_INFO
-			                                : a->sev;
-	return RULES_SEV_NONE;
+	return s->open_gen[type] == e->gen ? s->open[type] : RULES_SEV_NONE;
 }
 
 static int64_t
@@ -308,17 +282,12 @@ feed_points(struct engine *e)
 	} while (fed < POINTS_PASS_MAX);
 }
 
-static void change_add(struct engine *e, enum rule_type type,
-                       enum rules_sev sev, const char *vm, const char *customer,
-                       const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static void
+/* Queues a change; its message is for the caller to write. */
+static struct change *
 change_add(struct engine *e, enum rule_type type, enum rules_sev sev,
-           const char *vm, const char *customer, const char *fmt, ...)
+           const char *vm, const char *customer)
 {
 	struct change *c;
-	va_list ap;
 
 	if (e->nchanges == e->changes_cap) {
 		e->changes_cap = e->changes_cap ? e->changes_cap * 2 : 64;
@@ -331,36 +300,35 @@ change_add(struct engine *e, enum rule_type type, enum rules_sev sev,
 	c->sev = sev;
 	c->vm_id = vm ? xstrdup(vm) : NULL;
 	c->customer_id = customer ? xstrdup(customer) : NULL;
-	va_start(ap, fmt);
-	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
-	va_end(ap);
+	return c;
 }
 
 /*
- * Compares what should be (want, with its message) with what is open for
- * one subject and type, and queues the difference.
+ * Compares what should be (want) with what is open for one subject and
+ * type, and queues the difference. Returns the queued raise, whose
+ * message the caller writes, or NULL when there is nothing to raise.
  */
-static void
+static struct change *
 decide(struct engine *e, struct subject *s, enum rule_type type,
-       enum rules_sev want, const char *vm, const char *customer,
-       const char *msg)
+       enum rules_sev want, const char *vm, const char *customer)
 {
-	enum rules_sev open = open_get(e, type, vm, customer);
+	enum rules_sev open = open_get(e, s, type);
 
 	if (want == RULES_SEV_NONE) {
 		s->episode[type] = RULES_SEV_NONE;
 		if (open != RULES_SEV_NONE)
-			change_add(e, type, RULES_SEV_NONE, vm, customer, "%s",
-			           "");
-		return;
+			change_add(e, type, RULES_SEV_NONE, vm, customer);
+		return NULL;
 	}
 	if (open >= want)
-		return;
+		return NULL;
 	/* Resolved by hand during this episode: only worse news counts. */
 	if (open == RULES_SEV_NONE && s->episode[type] >= want)
-		return;
-	change_add(e, type, want, vm, customer, "%s", msg);
+		return NULL;
+	return change_add(e, type, want, vm, customer);
 }
+
+#define MSG(c, ...) snprintf((c)->msg, sizeof((c)->msg), __VA_ARGS__)
 
 static void
 judge_vm(const struct rules_vm *vm, void *arg)
@@ -368,18 +336,17 @@ judge_vm(const struct rules_vm *vm, void *arg)
 	struct engine *e = arg;
 	const struct config *cfg = e->cfg;
 	struct subject *s = table_get(&e->vms, vm->id);
-	bool maint = strcmp(vm->status, "maintenance") == 0;
 	int64_t window = sustain_window(cfg);
 	enum rules_sev want;
-	char msg[200];
+	struct change *c;
 	int t;
 
 	s->gen = e->gen;
-	if (maint) {
+	if (strcmp(vm->status, "maintenance") == 0) {
 		/* Maintenance raises nothing and clears what was open. */
 		for (t = 0; t < RT_BILLING; t++)
 			decide(e, s, (enum rule_type)t, RULES_SEV_NONE, vm->id,
-			       NULL, NULL);
+			       NULL);
 		return;
 	}
 
@@ -387,52 +354,54 @@ judge_vm(const struct rules_vm *vm, void *arg)
 	                     cfg->offline_after)
 	           ? RULES_SEV_HIGH
 	           : RULES_SEV_NONE;
-	if (vm->last_hb > 0)
-		snprintf(msg, sizeof(msg), "no heartbeat for %lld s",
-		         (long long)(e->now - vm->last_hb));
-	else
-		snprintf(msg, sizeof(msg),
-		         "no heartbeat since the VM was created %lld s ago",
-		         (long long)(e->now - vm->created_at));
 	/* A heartbeat since the last raise starts a new episode. */
 	if (want != RULES_SEV_NONE && s->episode_hb != vm->last_hb)
 		s->episode[RT_OFFLINE] = RULES_SEV_NONE;
 	s->episode_hb = vm->last_hb;
-	decide(e, s, RT_OFFLINE, want, vm->id, NULL, msg);
+	if ((c = decide(e, s, RT_OFFLINE, want, vm->id, NULL)) != NULL) {
+		if (vm->last_hb > 0)
+			MSG(c, "no heartbeat for %lld s",
+			    (long long)(e->now - vm->last_hb));
+		else
+			MSG(c,
+			    "no heartbeat since the VM was created %lld s "
+			    "ago",
+			    (long long)(e->now - vm->created_at));
+	}
 
 	want = vm->has_point
 	           ? rules_disk(vm->disk, cfg->disk_warning, cfg->disk_high)
 	           : RULES_SEV_NONE;
-	snprintf(msg, sizeof(msg), "disk %.1f%% full (over %g%%)", vm->disk,
-	         want == RULES_SEV_HIGH ? cfg->disk_high : cfg->disk_warning);
-	decide(e, s, RT_DISK, want, vm->id, NULL, msg);
+	if ((c = decide(e, s, RT_DISK, want, vm->id, NULL)) != NULL)
+		MSG(c, "disk %.1f%% full (over %g%%)", vm->disk,
+		    want == RULES_SEV_HIGH ? cfg->disk_high
+		                           : cfg->disk_warning);
 
 	want = rules_sustain_holds(&s->cpu, window) ? RULES_SEV_WARNING
 	                                            : RULES_SEV_NONE;
-	snprintf(msg, sizeof(msg), "CPU over %g%% for %lld s (now %.1f%%)",
-	         cfg->cpu_high, (long long)(s->cpu.last - s->cpu.since),
-	         s->last_cpu);
-	decide(e, s, RT_CPU, want, vm->id, NULL, msg);
+	if ((c = decide(e, s, RT_CPU, want, vm->id, NULL)) != NULL)
+		MSG(c, "CPU over %g%% for %lld s (now %.1f%%)", cfg->cpu_high,
+		    (long long)(s->cpu.last - s->cpu.since), s->last_cpu);
 
 	want = rules_sustain_holds(&s->mem, window) ? RULES_SEV_WARNING
 	                                            : RULES_SEV_NONE;
-	snprintf(msg, sizeof(msg), "memory over %g%% for %lld s (now %.1f%%)",
-	         cfg->memory_high, (long long)(s->mem.last - s->mem.since),
-	         s->last_mem);
-	decide(e, s, RT_MEM, want, vm->id, NULL, msg);
+	if ((c = decide(e, s, RT_MEM, want, vm->id, NULL)) != NULL)
+		MSG(c, "memory over %g%% for %lld s (now %.1f%%)",
+		    cfg->memory_high, (long long)(s->mem.last - s->mem.since),
+		    s->last_mem);
 
 	want = vm->has_quota && vm->quota > cfg->quota_high ? RULES_SEV_WARNING
 	                                                    : RULES_SEV_NONE;
-	snprintf(msg, sizeof(msg), "API quota %.1f%% used (over %g%%)",
-	         vm->quota, cfg->quota_high);
-	decide(e, s, RT_QUOTA, want, vm->id, vm->customer_id, msg);
+	if ((c = decide(e, s, RT_QUOTA, want, vm->id, vm->customer_id)) != NULL)
+		MSG(c, "API quota %.1f%% used (over %g%%)", vm->quota,
+		    cfg->quota_high);
 
 	want = s->det.active ? RULES_SEV_WARNING : RULES_SEV_NONE;
-	snprintf(msg, sizeof(msg),
-	         "CPU %.1f%% is %.1f deviations from this VM's baseline of "
-	         "%.1f%%",
-	         s->last_cpu, s->det.last_z, s->det.mean);
-	decide(e, s, RT_UNUSUAL, want, vm->id, NULL, msg);
+	if ((c = decide(e, s, RT_UNUSUAL, want, vm->id, NULL)) != NULL)
+		MSG(c,
+		    "CPU %.1f%% is %.1f deviations from this VM's baseline "
+		    "of %.1f%%",
+		    s->last_cpu, s->det.last_z, s->det.mean);
 }
 
 static void
@@ -440,35 +409,26 @@ judge_overdue(const char *id, void *arg)
 {
 	struct engine *e = arg;
 	struct subject *s = table_get(&e->customers, id);
+	struct change *c;
 
 	s->gen = e->gen;
-	decide(e, s, RT_BILLING, RULES_SEV_INFO, NULL, id,
-	       "billing is overdue");
+	if ((c = decide(e, s, RT_BILLING, RULES_SEV_INFO, NULL, id)) != NULL)
+		MSG(c, "billing is overdue");
 }
 
 /* Open billing alerts of customers no longer overdue get resolved. */
 static void
 judge_billing_cleared(struct engine *e)
 {
-	struct open_alert *a;
-	char prefix[64];
-	size_t i, n;
+	struct subject *s;
+	size_t i;
 
-	n = (size_t)snprintf(prefix, sizeof(prefix), "%s\x1f\x1f",
-	                     rt_names[RT_BILLING]);
-	for (i = 0; i < e->open_nb; i++)
-		for (a = e->open[i]; a != NULL; a = a->next) {
-			struct subject *s;
-
-			if (strncmp(a->key, prefix, n) != 0)
-				continue;
-			s = table_get(&e->customers, a->key + n);
-			if (s->gen == e->gen)
-				continue; /* still overdue */
-			s->gen = e->gen;
-			decide(e, s, RT_BILLING, RULES_SEV_NONE, NULL,
-			       a->key + n, NULL);
-		}
+	for (i = 0; i < e->customers.nb; i++)
+		for (s = e->customers.b[i]; s != NULL; s = s->next)
+			if (s->gen != e->gen &&
+			    open_get(e, s, RT_BILLING) != RULES_SEV_NONE)
+				decide(e, s, RT_BILLING, RULES_SEV_NONE, NULL,
+				       s->id);
 }
 
 /* Applies the queued changes. Returns how many alerts changed. */
@@ -542,7 +502,6 @@ rule_pass(struct engine *e, int64_t now)
 	if (e->gen < 2) /* 0 and 1 are table_free's */
 		e->gen = 2;
 	feed_points(e);
-	open_clear(e);
 	if (store_rules_open_alerts(e->db, open_add, e) != STORE_OK ||
 	    store_rules_vms(e->db, judge_vm, e) != STORE_OK ||
 	    store_rules_overdue(e->db, judge_overdue, e) != STORE_OK) {
@@ -640,8 +599,6 @@ engine_start(struct server *srv)
 
 	e->srv = srv;
 	e->cfg = srv->cfg;
-	e->open_nb = 4096;
-	e->open = xcalloc(e->open_nb, sizeof(*e->open));
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -683,8 +640,6 @@ engine_stop(struct engine *e)
 	notify_stop(e->notify);
 	db_close(e->db);
 	db_close(e->rdb);
-	open_clear(e);
-	free(e->open);
 	changes_clear(e);
 	free(e->changes);
 	table_free(&e->vms);
