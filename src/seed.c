@@ -353,7 +353,7 @@ shape_vm(struct seeder *sd, struct demo_vm *vm, const char *tier, int n)
 	/* Every status shows up; most VMs are well. */
 	vm->status = "online";
 	vm->last = sd->now - (int64_t)rnd_range(r, 1, 40);
-	if (n % 11 == 4) {
+	if (n % 16 == 4) {
 		vm->status = "offline";
 		vm->last = sd->now - (int64_t)rnd_range(r, 2 * 3600, 9 * 3600);
 	} else if (n % 17 == 8) {
