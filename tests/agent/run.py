@@ -22,7 +22,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER_BIN = os.path.join(ROOT, "build", "lab-fleet")
-AGENT_BIN = os.path.join(ROOT, "build", "lab-fleet-agent")
+AGENT_BIN = os.environ.get("LAB_FLEET_AGENT_BIN",
+                           os.path.join(ROOT, "build", "lab-fleet-agent"))
 VM_ID = "vm-e2e-1"
 OTHER_VM_ID = "vm-e2e-2"
 ADMIN_PASSWORD = "e2e-admin-password-1"
@@ -421,8 +422,25 @@ class Suite:
         wait_for(lambda: self.vm().get("version") == "1.1.0", 10,
                  "the VM to report version 1.1.0")
 
+    def test_slow_server(self):
+        before = len(self.agent.lines("cannot reach"))
+        back = len(self.agent.lines("back in touch"))
+        os.kill(self.server.proc.pid, signal.SIGSTOP)
+        try:
+            # The kernel still accepts connections; nothing answers.
+            wait_for(lambda: any("Timeout" in l for l in
+                                 self.agent.lines("cannot reach")[before:]),
+                     15, "the agent to give up on the stalled server")
+        finally:
+            os.kill(self.server.proc.pid, signal.SIGCONT)
+        wait_for(lambda: len(self.agent.lines("back in touch")) > back, 15,
+                 "the agent to come back once the server answers")
+        check(len(self.agent.lines("cannot reach")) == before + 1,
+              "more than one line logged for one stall:\n" + self.agent.text())
+
     def test_server_restart(self):
         before = len(self.agent.lines("cannot reach"))
+        back = len(self.agent.lines("back in touch"))
         self.server.kill()
         t0 = time.monotonic()
         wait_for(lambda: len(self.agent.lines("cannot reach")) > before, 10,
@@ -431,8 +449,8 @@ class Suite:
         # logged one by one); correctness does not depend on this wait.
         time.sleep(3)
         self.server.start()
-        line = wait_for(lambda: self.agent.lines("back in touch"), 15,
-                        "the agent to come back by itself")[-1]
+        line = wait_for(lambda: self.agent.lines("back in touch")[back:], 15,
+                        "the agent to come back by itself")[0]
         down = time.monotonic() - t0
         m = re.search(r"after (\d+) failed attempts", line)
         check(m, f"line {line!r}")
@@ -495,6 +513,7 @@ class Suite:
             ("an update rollout runs the update hook", self.test_update_rollout, True),
             ("a failing hook ends failed with its output", self.test_failing_hook, True),
             ("a missing hook ends failed with a clear message", self.test_missing_hook, True),
+            ("server stalled (SIGSTOP): requests time out, the agent comes back", self.test_slow_server, True),
             ("server killed and restarted: the agent comes back", self.test_server_restart, True),
             ("a wrong token is refused and the agent says why", self.test_wrong_token_refused, True),
             ("SIGTERM stops the agent cleanly", self.test_sigterm_stops, True),
