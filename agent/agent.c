@@ -545,8 +545,12 @@ run_loop(struct agent *ag)
 		}
 		start_next(ag);
 		step_run(ag);
-		if (now_ms() >= ag->next_report && ag->link == LINK_UP)
-			send_reports(ag);
+		if (now_ms() >= ag->next_report) {
+			if (ag->link == LINK_UP)
+				send_reports(ag);
+			else /* the next good heartbeat brings them back */
+				ag->next_report = NEVER;
+		}
 		if (ag->run == NULL && actions_next_queued(&ag->actions))
 			continue;
 		wake = min64(ag->next_hb, ag->next_report);
