@@ -502,6 +502,19 @@ async function main() {
       inked > 500,
       `the CPU chart's canvas is nearly empty (${inked} pixels)`,
     );
+    // Another range: the URL keeps it and the charts redraw.
+    await page.getByRole("button", { name: "7 d" }).click();
+    await page.waitForURL(/range=7d/);
+    await page
+      .locator("button[aria-pressed=true]", { hasText: "7 d" })
+      .waitFor();
+    await until("7-day charts with points", async () => {
+      const n = await page.$$eval(".plot[data-points]", (els) =>
+        els.map((e) => Number(e.getAttribute("data-points"))),
+      );
+      return n.length === 3 && n.every((x) => x > 1);
+    });
+    await page.getByRole("button", { name: "24 h" }).click();
   });
 
   await check(
@@ -573,6 +586,15 @@ async function main() {
       await form.locator("button[type=submit]").click();
       await page.waitForURL(/\/lab\/customers\/[^/?]+$/);
       await page.locator("h1", { hasText: "E2E Bad Email" }).waitFor();
+      // Edit it: a bad fee is refused beside its field, a good one saved.
+      await page.getByRole("button", { name: "Edit" }).click();
+      const edit = page.locator("[data-testid=customer-form]");
+      await edit.locator("input[name=monthly_fee]").fill("-5");
+      await edit.locator("button[type=submit]").click();
+      await edit.locator("[data-field-error=monthly_fee]").waitFor();
+      await edit.locator("input[name=monthly_fee]").fill("42");
+      await edit.locator("button[type=submit]").click();
+      await page.locator("dl.kv dd", { hasText: "$42" }).waitFor();
     },
   );
 
