@@ -3,6 +3,7 @@
 #include "notify.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct notify {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stopping;
+	volatile bool abort_posts; /* read by libcurl's callback, unlocked */
 	bool woken;
 	struct db *db;
 };
@@ -107,8 +109,24 @@ discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-bool
-notify_post(const char *url, const char *body, char *err, size_t errlen)
+/* libcurl's progress callback: a nonzero answer aborts the transfer. */
+static int
+abort_check(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+            curl_off_t un)
+{
+	const volatile bool *abort_flag = arg;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return abort_flag != NULL && *abort_flag;
+}
+
+/* notify_post that gives up as soon as *abort_flag turns true. */
+static bool
+post(const char *url, const char *body, const volatile bool *abort_flag,
+     char *err, size_t errlen)
 {
 	struct curl_slist *hdrs = NULL;
 	CURL *c = curl_easy_init();
@@ -131,6 +149,10 @@ notify_post(const char *url, const char *body, char *err, size_t errlen)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_check);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA,
+	                 (void *)(uintptr_t)abort_flag);
 	cc = curl_easy_perform(c);
 	if (cc != CURLE_OK) {
 		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
@@ -143,6 +165,12 @@ notify_post(const char *url, const char *body, char *err, size_t errlen)
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	return ok;
+}
+
+bool
+notify_post(const char *url, const char *body, char *err, size_t errlen)
+{
+	return post(url, body, NULL, err, errlen);
 }
 
 static char *
@@ -167,7 +195,13 @@ deliver_round(struct notify *n)
 		count = 0;
 	for (i = 0; i < count; i++) {
 		err[0] = '\0';
-		ok = notify_post(d[i].url, d[i].body, err, sizeof(err));
+		ok = post(d[i].url, d[i].body, &n->abort_posts, err,
+		          sizeof(err));
+		if (n->abort_posts) {
+			store_notify_delivery_free(&d[i]);
+			continue; /* stopping: the delivery waits for next start
+			           */
+		}
 		now = util_now();
 		if (ok) {
 			store_notify_result(n->db, &d[i], now, 0, "delivered",
@@ -275,6 +309,7 @@ notify_stop(struct notify *n)
 {
 	if (n == NULL)
 		return;
+	n->abort_posts = true;
 	pthread_mutex_lock(&n->lock);
 	n->stopping = true;
 	pthread_cond_signal(&n->cond);
