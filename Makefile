@@ -49,7 +49,7 @@ define objs
 $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 endef
 
-.PHONY: all run test check unit unit-san api-test ui ui-test test-ui bench \
+.PHONY: all run test check unit unit-san api-test api-test-san agent-test ui ui-test test-ui bench \
 	install clean deps format
 
 all: $(BUILD)/lab-fleet $(BUILD)/lab-fleet-agent
@@ -106,10 +106,19 @@ unit-san: $(UNIT_SAN_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		scripts/run-unit.sh $(UNIT_SAN_BINS)
 
-check: unit-san
+check: unit-san api-test-san
 
 api-test: all
 	python3 tests/api/run.py
+
+# The API suite against a server built with ASan+UBSan: a report in any
+# server's log fails the run.
+$(BUILD)/san/lab-fleet: $(call objs,san,$(SERVER_SRC))
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(SERVER_LIBS)
+
+api-test-san: $(BUILD)/san/lab-fleet
+	ASAN_OPTIONS=detect_leaks=1 LAB_FLEET_BINARY=$(BUILD)/san/lab-fleet \
+		TEST_LABEL=api-san python3 tests/api/run.py
 
 agent-test: all
 	python3 tests/agent/run.py
@@ -125,6 +134,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) api-test
+	$(MAKE) api-test-san
 	$(MAKE) agent-test
 	$(MAKE) test-ui
 

@@ -45,7 +45,8 @@ bool v_is_ip(const char *s);
 bool v_is_http_url(const char *s);
 /* [a-z_]{1,40}: an alert type */
 bool v_is_type_name(const char *s);
-/* X.Y.Z with optional -suffix, at most 64 chars */
+/* A dotted version: digits first, at least one dot (1.2, 1.2.3-rc1), at
+ * most 64 characters of letters, digits and . - + _ */
 bool v_is_version(const char *s);
 
 #endif

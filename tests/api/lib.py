@@ -18,7 +18,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.path.join(ROOT, "build", "lab-fleet")
+# LAB_FLEET_BINARY runs the suite against another build (make api-test-san).
+BINARY = os.environ.get("LAB_FLEET_BINARY") or os.path.join(ROOT, "build", "lab-fleet")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+sanitizer_reports = []
 ADMIN_PASSWORD = "correct-horse-battery"
 _ids = itertools.count(1)
 
@@ -193,13 +196,24 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        self._scan_log()
         return self.proc.returncode
+
+    def _scan_log(self):
+        """Remembers any sanitizer report the server wrote."""
+        text = self.read_log()
+        for mark in SANITIZER_MARKS:
+            if mark in text:
+                at = text.index(mark)
+                sanitizer_reports.append(f"{self.log_path}: {text[max(0, at - 200):at + 3000]}")
+                break
 
     def kill(self):
         """SIGKILL: nothing gets to flush."""
         self.proc.kill()
         self.proc.wait()
         self.log.close()
+        self._scan_log()
 
     def restart(self):
         self.start()

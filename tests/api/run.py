@@ -57,6 +57,10 @@ def main(argv):
                 mod.teardown_module()
     finally:
         lib.cleanup_all()
+    for report in lib.sanitizer_reports:
+        failed += 1
+        failures.append("sanitizer report")
+        print("SANITIZER " + report)
     for f in failures:
         print(f"failed: {f}")
     print(f"({time.monotonic() - t_all:.1f}s)")
