@@ -123,12 +123,13 @@ vm_fields(json_t *body, bool create, json_t *set, struct verr *e)
 	double d;
 
 	if (create && json_object_get(body, "id") != NULL &&
-	    !json_is_null(json_object_get(body, "id"))) {
-		if (v_string(body, "id", false, 1, 64, &s, e) && !v_is_id(s))
+	    !json_is_null(json_object_get(body, "id")) &&
+	    v_string(body, "id", false, 1, 64, &s, e)) {
+		if (!v_is_id(s))
 			verr_set(e, "id",
 			         "id must match "
 			         "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-		else if (!e->failed)
+		else
 			json_object_set_new(set, "id", json_string(s));
 	}
 	if (!create)
