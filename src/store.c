@@ -301,6 +301,10 @@ db_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 void
 db_bind_json(sqlite3_stmt *stmt, int i, json_t *v)
 {
+	if (v == NULL) {
+		sqlite3_bind_null(stmt, i);
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		sqlite3_bind_text(stmt, i, json_string_value(v),

@@ -65,7 +65,7 @@ int db_exec(struct db *db, const char *sql);
 /* Maps an SQLite result code to STORE_*, logging unexpected ones. */
 int db_rc(struct db *db, int rc);
 
-/* Binds a JSON scalar (string, number, bool, null) to index i. */
+/* Binds a JSON scalar (string, number, bool, null; NULL too) to index i. */
 void db_bind_json(sqlite3_stmt *stmt, int i, json_t *v);
 void db_bind_text(sqlite3_stmt *stmt, int i, const char *s);
 /*
