@@ -9,9 +9,14 @@ The server logs every pass with its duration; this prints them:
 
     python3 bench/rules_bench.py [--vms 10000] [--passes 15] [--json]
 
-The first pass also feeds the hour of history into the per-VM baselines
-and raises the initial alerts; the steady passes are what runs every
---rule-interval (15 s by default) in production.
+The last line is `RULESJSON {...}` for bench/run.py (the only line with
+--json); the exit status is 1 when a steady pass takes 10 % of the default
+15 s interval or more.
+
+The first passes also feed the stored hour into the per-VM baselines (at
+most 500,000 points a pass) and raise the initial alerts; the steady
+passes are what runs every --rule-interval (15 s by default) in
+production.
 """
 import argparse
 import json
@@ -156,17 +161,22 @@ def main(argv):
             "points_written_per_s": round(counter[0] / write_s),
             "default_interval_ms": 15000,
         }
+        # For bench/run.py's table: the worst steady pass against the goal.
+        result["ms"] = result["steady_max_ms"]
+        result["goal"] = "<10% of 15 s"
+        result["result"] = "PASS" if result["steady_max_ms"] < 1500 else "MISS"
         if args.json:
             print(json.dumps(result))
         else:
             print(f"rule engine over {result['vms']} VMs (database built in {build_s:.1f} s)")
-            print(f"  first pass (feeds {npoints} stored points, raises {first['changed']} alerts): "
-                  f"{result['first_pass_ms']} ms")
+            print(f"  first pass (raises {first['changed']} alerts, starts feeding the {npoints} stored "
+                  f"points to the baselines, at most 500,000 a pass): {result['first_pass_ms']} ms")
             print(f"  steady passes: median {result['steady_median_ms']} ms, max {result['steady_max_ms']} ms "
                   f"over {len(steady)} passes, with {result['points_written_per_s']} new points/s")
             print(f"  default --rule-interval: 15000 ms "
                   f"({result['steady_max_ms'] / 15000 * 100:.2f} % of it at worst)")
-        return 0
+            print("RULESJSON " + json.dumps(result))
+        return 0 if result["result"] == "PASS" else 1
     finally:
         stop.set()
         if proc and proc.poll() is None:
