@@ -1,6 +1,7 @@
 /* SQL of the rule engine, rollouts, webhooks and retention. */
 
 #include "store_rules.h"
+#include "store_updates.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,15 +227,11 @@ store_rules_expire_actions(struct db *db, int64_t now, int64_t timeout, int *n)
 
 /* Rollouts */
 
-#define UPDATE_COLS                                                            \
-	"id, version, description, rollout_status, batch_percent,"             \
-	" created_at, started_at, completed_at"
-
 static int
 rollout_read(struct db *db, long long id, json_t **out)
 {
-	sqlite3_stmt *stmt =
-	    db_prepare(db, "SELECT " UPDATE_COLS " FROM updates WHERE id = ?1");
+	sqlite3_stmt *stmt = db_prepare(db, "SELECT " STORE_UPDATE_COLS
+	                                    " FROM updates u WHERE u.id = ?1");
 	int rc, step;
 
 	*out = NULL;
@@ -244,51 +241,11 @@ rollout_read(struct db *db, long long id, json_t **out)
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW) {
 		*out = db_row_json(stmt);
+		store_update_fix_progress(*out);
 		rc = STORE_OK;
 	} else {
 		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
 	}
-	db_done(stmt);
-	if (rc == STORE_OK)
-		rc = store_rollout_progress(db, *out);
-	if (rc != STORE_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return rc;
-}
-
-int
-store_rollout_progress(struct db *db, json_t *update)
-{
-	long long id = json_integer_value(json_object_get(update, "id"));
-	const char *version =
-	    json_string_value(json_object_get(update, "version"));
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "SELECT count(*),"
-	        " coalesce(sum(v.version IS NOT NULL AND v.version = ?2), 0),"
-	        " coalesce(sum(EXISTS (SELECT 1 FROM actions a"
-	        "  WHERE a.update_id = t.update_id AND a.vm_id = t.vm_id"
-	        "  AND a.status IN ('failed', 'expired')"
-	        "  AND a.created_at >= coalesce(u.started_at, 0))), 0)"
-	        " FROM rollout_targets t JOIN vms v ON v.id = t.vm_id"
-	        " JOIN updates u ON u.id = t.update_id WHERE t.update_id = ?1");
-	int rc, step;
-
-	if (stmt == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(stmt, 1, id);
-	db_bind_text(stmt, 2, version);
-	step = sqlite3_step(stmt);
-	rc = db_rc(db, step);
-	if (step == SQLITE_ROW)
-		json_object_set_new(
-		    update, "progress",
-		    json_pack(
-		        "{s:I, s:I, s:I}", "target",
-		        (json_int_t)sqlite3_column_int64(stmt, 0), "updated",
-		        (json_int_t)sqlite3_column_int64(stmt, 1), "failed",
-		        (json_int_t)sqlite3_column_int64(stmt, 2)));
 	db_done(stmt);
 	return rc;
 }

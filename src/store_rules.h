@@ -97,11 +97,6 @@ int store_rollout_start(struct store *st, long long id, long long batch_percent,
                         const char *who, int64_t now, json_t **out);
 /* *out: update id with rollout fields and progress, a new reference. */
 int store_rollout_get(struct store *st, long long id, json_t **out);
-/*
- * Adds "progress": {"target","updated","failed"} to an update row (an
- * object with "id" and "version"), read on connection db.
- */
-int store_rollout_progress(struct db *db, json_t *update);
 
 /* The ids of the rollouts in progress, at most max of them. */
 int store_rollout_active(struct db *db, long long *ids, int max, int *n);

@@ -4,20 +4,9 @@
 
 #include "util.h"
 
-/* Progress comes from the update's actions, counted per VM. */
-#define UPDATE_COLS                                                            \
-	"u.id, u.version, u.description, u.rollout_status, u.batch_percent, "  \
-	"u.created_at, u.started_at, u.completed_at, "                         \
-	"(SELECT count(DISTINCT a.vm_id) FROM actions a "                      \
-	"WHERE a.update_id = u.id) AS p_target, "                              \
-	"(SELECT count(DISTINCT a.vm_id) FROM actions a "                      \
-	"WHERE a.update_id = u.id AND a.status = 'succeeded') AS p_updated, "  \
-	"(SELECT count(DISTINCT a.vm_id) FROM actions a "                      \
-	"WHERE a.update_id = u.id AND a.status = 'failed') AS p_failed"
-
 /* Moves the p_* columns of a row into its progress object. */
-static void
-fix_progress(json_t *row)
+void
+store_update_fix_progress(json_t *row)
 {
 	json_t *p = json_object();
 
@@ -41,8 +30,8 @@ store_update_get(struct store *st, long long id, json_t **out)
 	*out = NULL;
 	qb_init(&q);
 	qb_add(&q, "u.id = ?", 1, json_integer(id));
-	rc = store_list(st, UPDATE_COLS, "updates u", &q, "u.id", 1, 0,
-	                fix_progress, &items, &total);
+	rc = store_list(st, STORE_UPDATE_COLS, "updates u", &q, "u.id", 1, 0,
+	                store_update_fix_progress, &items, &total);
 	qb_free(&q);
 	if (rc == STORE_OK && json_array_size(items) == 0)
 		rc = STORE_NOTFOUND;
@@ -60,8 +49,8 @@ store_update_list(struct store *st, long long limit, long long offset,
 	int rc;
 
 	qb_init(&q);
-	rc = store_list(st, UPDATE_COLS, "updates u", &q, "u.id DESC", limit,
-	                offset, fix_progress, items, total);
+	rc = store_list(st, STORE_UPDATE_COLS, "updates u", &q, "u.id DESC",
+	                limit, offset, store_update_fix_progress, items, total);
 	qb_free(&q);
 	return rc;
 }

@@ -6,13 +6,31 @@
  * function returns STORE_*; an update comes out as a new reference with
  * id, version, description, rollout_status, batch_percent, created_at,
  * started_at, completed_at and progress {target, updated, failed}:
- * target counts the VMs that have an action of this update, updated those
- * whose action succeeded, failed those whose action failed.
+ * target counts the VMs its rollout aims at, updated those of them that
+ * run the version, failed those whose update action of this rollout
+ * failed or expired.
  */
 
 #include <jansson.h>
 
 #include "store.h"
+
+/* The columns of an update row (table alias u), progress as p_* columns. */
+#define STORE_UPDATE_COLS                                                      \
+	"u.id, u.version, u.description, u.rollout_status, u.batch_percent, "  \
+	"u.created_at, u.started_at, u.completed_at, "                         \
+	"(SELECT count(*) FROM rollout_targets t "                             \
+	"WHERE t.update_id = u.id) AS p_target, "                              \
+	"(SELECT count(*) FROM rollout_targets t JOIN vms v ON v.id = "        \
+	"t.vm_id "                                                             \
+	"WHERE t.update_id = u.id AND v.version = u.version) AS p_updated, "   \
+	"(SELECT count(*) FROM rollout_targets t WHERE t.update_id = u.id "    \
+	"AND EXISTS (SELECT 1 FROM actions a WHERE a.update_id = u.id "        \
+	"AND a.vm_id = t.vm_id AND a.status IN ('failed', 'expired') "         \
+	"AND a.created_at >= coalesce(u.started_at, 0))) AS p_failed"
+
+/* Turns the p_* columns of a STORE_UPDATE_COLS row into "progress". */
+void store_update_fix_progress(json_t *row);
 
 /*
  * Creates an update of version (description may be NULL) in rollout

@@ -1,6 +1,4 @@
 """Updates: create, list, read, progress."""
-import sqlite3
-import time
 
 import lib
 from lib import expect
@@ -92,42 +90,30 @@ def test_list_is_newest_first_and_paginated():
         expect(srv.viewer.get(f"/api/updates?{query}"), 400, "validation_failed", field)
 
 
-def _add_update_actions(db, update_id, version, vm_ids):
-    """Stands in for a rollout (issue 3): pending update actions for vm_ids."""
-    now = int(time.time())
-    con = sqlite3.connect(db, timeout=10)
-    try:
-        with con:
-            for vm_id in vm_ids:
-                con.execute("INSERT INTO actions (vm_id, type, status, version, update_id, batch, "
-                            "requested_by, created_at, updated_at) "
-                            "VALUES (?, 'update', 'pending', ?, ?, 1, 'system', ?, ?)",
-                            (vm_id, version, update_id, now, now))
-    finally:
-        con.close()
-
-
-def test_progress_counts_vms_by_the_outcome_of_their_update_action():
-    srv = lib.own(lib.Server()).start()
+def test_progress_counts_the_rollout_targets_by_outcome():
+    srv = lib.own(lib.Server(["--rule-interval", "1"])).start()
     u = expect(srv.admin.post("/api/updates", {"version": "6.1.0"}), 201)
     vms = [lib.make_vm(srv) for _ in range(4)]
-    _add_update_actions(srv.db, u["id"], "6.1.0", [vm["id"] for vm, _ in vms])
-    assert expect(srv.viewer.get(f"/api/updates/{u['id']}"), 200)["progress"] == \
-        {"target": 4, "updated": 0, "failed": 0}
-    # Each agent gets its update action with its heartbeat and reports it.
+    for vm, token in vms:  # online VMs on another version are the targets
+        expect(lib.heartbeat(srv.client(token), vm["id"]), 200)
+    started = expect(srv.admin.post(f"/api/updates/{u['id']}/rollout", {"batch_percent": 100}), 202)
+    assert started["progress"] == {"target": 4, "updated": 0, "failed": 0}
+
+    def update_action(vm, token):
+        hb = expect(lib.heartbeat(srv.client(token), vm["id"]), 200)
+        return [a for a in hb["actions"] if a["type"] == "update"]
+
     outcomes = ["succeeded", "succeeded", "failed", None]
     for (vm, token), outcome in zip(vms, outcomes):
-        agent = srv.client(token)
-        hb = expect(lib.heartbeat(agent, vm["id"]), 200)
-        assert [(a["type"], a["version"], a["update_id"]) for a in hb["actions"]] == \
-            [("update", "6.1.0", u["id"])]
+        acts = lib.wait_for(lambda: update_action(vm, token), what=f"update action for {vm['id']}")
+        assert [(a["version"], a["update_id"]) for a in acts] == [("6.1.0", u["id"])]
         if outcome:
-            a = expect(agent.post(f"/api/vms/{vm['id']}/actions/{hb['actions'][0]['id']}",
-                                  {"status": outcome, "exit_code": 0 if outcome == "succeeded" else 1}),
+            a = expect(srv.client(token).post(f"/api/vms/{vm['id']}/actions/{acts[0]['id']}",
+                                              {"status": outcome, "exit_code": 0 if outcome == "succeeded" else 1}),
                        200)["action"]
             assert a["status"] == outcome and a["update_id"] == u["id"]
     got = expect(srv.viewer.get(f"/api/updates/{u['id']}"), 200)
-    assert got["progress"] == {"target": 4, "updated": 2, "failed": 1}
+    assert got["progress"] == {"target": 4, "updated": 2, "failed": 1}, got
     listed = expect(srv.viewer.get("/api/updates"), 200)["items"]
     assert [x["progress"] for x in listed if x["id"] == u["id"]] == [got["progress"]]
     # A successful update records its version on the VM; a failed one does not.
