@@ -155,7 +155,7 @@ install: all
 		sed 's|@PREFIX@|$(PREFIX)|g' deploy/$$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u && \
 		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u || exit 1; done
 	install -m 0755 deploy/hooks/restart deploy/hooks/rebuild deploy/hooks/update $(DESTDIR)$(PREFIX)/share/lab-fleet/hooks/
-	install -m 0644 deploy/traefik.yml docs/agent.md $(DESTDIR)$(PREFIX)/share/lab-fleet/
+	install -m 0644 deploy/traefik.yml README.md docs/agent.md docs/rules.md $(DESTDIR)$(PREFIX)/share/lab-fleet/
 	if [ -d ui/dist ]; then install -d $(DESTDIR)$(PREFIX)/share/lab-fleet/ui && \
 		cp -R ui/dist/. $(DESTDIR)$(PREFIX)/share/lab-fleet/ui/; fi
 
