@@ -330,7 +330,13 @@ http_start(struct server *srv)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+	    /*
+	     * No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT,
+	     * with which a second server on a taken port starts without a
+	     * word and the kernel splits the connections between the two.
+	     * MHD's default, SO_REUSEADDR, still allows a quick restart.
+	     */
+	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		log_error("cannot listen on %s:%d", srv->cfg->bind,
 		          srv->cfg->port);
