@@ -76,10 +76,13 @@ DEADLINE = time.monotonic() + env_int("BENCH_TIMEOUT", 2400, 60, 86400)
 # Goals of issue 2. kind "write": ratio and p99; kind "read": ratio.
 HB_RATIO, HB_P99_MS, READ_RATIO = 30.0, 20.0, 20.0
 
-# name, wrk script, extra env, kind, what it is
+# name, wrk script, extra env, kind, what it is. list_vms_1000 is not one of
+# the issue's scenarios: the kit's list_vms asks lab-fleet for its default
+# page (100 VMs) while the baseline always sends all 1,000; this one asks
+# lab-fleet for all 1,000 too, the same work, and is judged for information.
 SCENARIOS = [
     ("list_vms", "list_vms.lua", {}, "read", "GET /api/vms"),
-    ("list_vms_1000", "list_vms_all.lua", {}, "read", "GET /api/vms?limit=1000"),
+    ("list_vms_1000", "list_vms_all.lua", {}, "info", "GET /api/vms?limit=1000"),
     ("fleet", "fleet.lua", {}, "read", "GET /api/metrics/fleet"),
     ("metrics", "metrics.lua", {"HOURS": "24", "VM_ID": "vm-00001"}, "read",
      "GET /api/vms/vm-00001/metrics?hours=24"),
@@ -199,8 +202,25 @@ def tail(path, n=1500):
         return ""
 
 
-def run_wrk(kit, script, url, extra_env, token, log_path):
-    """One wrk run; returns the parsed WRKJSON object."""
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process and its threads so far, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def loadavg():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def run_wrk(kit, script, url, extra_env, token, log_path, server_pid=None):
+    """One wrk run; returns the parsed WRKJSON object (plus the server's CPU per request)."""
     script_path = os.path.join(HERE if script == "list_vms_all.lua" else os.path.join(kit, "wrk"), script)
     env = dict(os.environ)
     env.pop("FLEET_TOKEN", None)
@@ -211,16 +231,21 @@ def run_wrk(kit, script, url, extra_env, token, log_path):
         env["FLEET_TOKEN"] = token
     argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--timeout", "10s",
             "-s", script_path, url]
+    cpu0 = cpu_seconds(server_pid) if server_pid else None
     try:
         p = subprocess.run(argv, capture_output=True, text=True, env=env,
                            timeout=remaining(DURATION + 60))
     except subprocess.TimeoutExpired:
         raise BenchError(f"wrk {script} against {url} did not finish in time")
+    cpu1 = cpu_seconds(server_pid) if server_pid else None
     with open(log_path, "a") as f:
         f.write(f"$ {' '.join(argv)}\n{p.stdout}{p.stderr}\n")
     for line in p.stdout.splitlines():
         if line.startswith("WRKJSON "):
-            return json.loads(line[len("WRKJSON "):])
+            run = json.loads(line[len("WRKJSON "):])
+            if cpu0 is not None and cpu1 is not None and run.get("requests"):
+                run["server_cpu_ms_per_req"] = round(1000.0 * (cpu1 - cpu0) / run["requests"], 4)
+            return run
     raise BenchError(f"wrk {script} against {url} printed no WRKJSON line (exit {p.returncode}): "
                      f"{(p.stderr or p.stdout)[-500:]}")
 
@@ -242,6 +267,8 @@ def summarize(runs):
         "err_status": sum(r.get("err_status", 0) for r in runs),
         "requests": reqs,
         "bytes_per_response": round(sum(r["bytes"] for r in runs) / max(reqs, 1)),
+        "server_cpu_ms_per_req": (statistics.median(r["server_cpu_ms_per_req"] for r in runs)
+                                  if all("server_cpu_ms_per_req" in r for r in runs) else None),
     }
 
 
@@ -361,6 +388,8 @@ def rules_bench():
 def judge(kind, base, lab):
     """(goal text, verdict) for one scenario."""
     goal = f"≥{HB_RATIO:g}x, p99<{HB_P99_MS:g}ms" if kind == "write" else f"≥{READ_RATIO:g}x"
+    if kind == "info":
+        goal += " (info)"
     if base is None or lab is None or base["rps"] <= 0:
         return goal, "n/a"
     if lab["err_status"] > 0 or lab["errors"] > lab["requests"] * 0.01:
@@ -385,7 +414,7 @@ def fmt_ms(v):
 
 def render(rows, nginx, rules, notes):
     head = ["scenario", "baseline req/s", "lab-fleet req/s", "ratio", "baseline p99 ms",
-            "lab-fleet p99 ms", "% nginx", "goal", "result"]
+            "lab-fleet p99 ms", "% nginx", "lab-fleet CPU ms/req", "goal", "result"]
     table = []
     for r in rows:
         b, l = r["baseline"], r["lab_fleet"]
@@ -394,21 +423,29 @@ def render(rows, nginx, rules, notes):
             "-" if r["ratio"] is None else f"{r['ratio']:.1f}x",
             fmt_ms(b and b["p99_ms"]), fmt_ms(l and l["p99_ms"]),
             "-" if r.get("pct_nginx") is None else f"{r['pct_nginx']:.0f}%",
+            "-" if not l or l.get("server_cpu_ms_per_req") is None else f"{l['server_cpu_ms_per_req']:.3f}",
             r["goal"], r["result"]])
     if nginx:
         table.append(["nginx static (ceiling)", "", fmt_rps(nginx["rps"]), "", "", fmt_ms(nginx["p99_ms"]),
-                      "100%", "", "info"])
+                      "100%", "", "", "info"])
     if rules:
         if "text" in rules:
-            table.append(["rules pass", "", "", "", "", "", "", "", rules["text"][:60]])
+            table.append(["rules pass", "", "", "", "", "", "", "", "", rules["text"][:60]])
         else:
             ms = rules.get("ms") or rules.get("pass_ms") or rules.get("elapsed_ms")
-            vms = rules.get("vms", "")
+            if rules.get("steady_median_ms") is not None and rules.get("steady_max_ms") is not None:
+                shown = f"{rules['steady_median_ms']:g}/{rules['steady_max_ms']:g} ms"
+                name = "rules pass, median/max"
+            else:
+                shown = "?" if ms is None else f"{ms:g} ms"
+                name = "rules pass"
+            vms = rules.get("vms")
+            if vms:
+                name += f" ({vms:,} VMs)"
             verdict = rules.get("result") or ("PASS" if rules.get("ok") else "") or "info"
-            table.append([f"rules pass ({vms} VMs)", "", f"{ms} ms" if ms is not None else "?", "", "", "", "",
-                          rules.get("goal", ""), verdict])
+            table.append([name, "", shown, "", "", "", "", "", rules.get("goal", ""), verdict])
     widths = [max(len(str(row[i])) for row in [head] + table) for i in range(len(head))]
-    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) if i < 7 else str(c).ljust(w)
+    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) if i < 8 else str(c).ljust(w)
                        for i, (c, w) in enumerate(zip(row, widths))).rstrip()
              for row in [head] + table]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -435,7 +472,9 @@ def main():
     notes = []
     completed = False
     started = time.time()
-    log(f"kit {kit}; wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s x{REPEATS}; temp {tmp}")
+    load_start = loadavg()
+    log(f"kit {kit}; wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s x{REPEATS}; temp {tmp}; "
+        f"load average {load_start}")
     try:
         # The two servers.
         seed_port, lab_port = free_port(), free_port()
@@ -478,11 +517,12 @@ def main():
         for name, script, extra, kind, what in scenarios:
             runs = {"baseline": [], "lab_fleet": []}
             for i in range(REPEATS):
-                for who, url, tok in (("baseline", seed_url, None), ("lab_fleet", lab_url, token)):
+                for who, url, tok, pid in (("baseline", seed_url, None, seed.pid),
+                                           ("lab_fleet", lab_url, token, lab.pid)):
                     for pname, p in (("seed_api.py", seed), ("lab-fleet", lab)):
                         if p.poll() is not None:
                             raise BenchError(f"{pname} died (exit {p.returncode}); see {tmp}")
-                    run = run_wrk(kit, script, url, extra, tok, wrk_log)
+                    run = run_wrk(kit, script, url, extra, tok, wrk_log, pid)
                     runs[who].append(run)
                     log(f"{name:14} {who:9} run {i + 1}/{REPEATS}: {run['rps']:>10,.1f} req/s, "
                         f"p99 {run['p99_ms']:.2f} ms, errors {errors_of(run)}")
@@ -523,12 +563,18 @@ def main():
         if why:
             notes.append(why)
 
+        load_end = loadavg()
+        cpus = os.cpu_count() or 1
+        if max(load_start or 0, load_end or 0) > 0.5 * cpus:
+            notes.append(f"the machine was busy (load average {load_start:.1f} at the start, {load_end:.1f} "
+                         f"at the end, {cpus} CPUs): other work shared the cores and the disk")
         text = render(rows, nginx, rules, notes)
         print(text, flush=True)
         result = {
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "seconds": round(time.time() - started),
-            "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+            "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname()),
+                        "load_average_start": load_start, "load_average_end": load_end},
             "wrk": {"threads": THREADS, "connections": CONNECTIONS, "duration_s": DURATION,
                     "repeats": REPEATS, "timeout_s": 10},
             "kit": kit,
@@ -546,7 +592,7 @@ def main():
             json.dump(result, f, indent=1)
         log(f"wrote {os.path.relpath(OUT_JSON, ROOT)}")
         completed = True
-        missed = [r["name"] for r in rows if r["result"] != "PASS"]
+        missed = [r["name"] for r in rows if r["kind"] != "info" and r["result"] != "PASS"]
         return 1 if missed and os.environ.get("BENCH_STRICT") else 0
     finally:
         procs.stop_all()
