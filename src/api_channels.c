@@ -9,7 +9,8 @@
 #include "api.h"
 #include "reply.h"
 #include "server.h"
-#include "store_rules.h"
+#include "store_channels.h"
+#include "store_rollout.h"
 #include "util.h"
 #include "valid.h"
 

@@ -8,6 +8,8 @@
  */
 int cli_token(int argc, char **argv);
 int cli_user(int argc, char **argv);
+/* `lab-fleet channel add|list|remove` (cli_channel.c). */
+int cli_channel(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 

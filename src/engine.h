@@ -14,7 +14,5 @@ struct engine;
 struct engine *engine_start(struct server *srv);
 /* Stops them and waits; engine_stop(NULL) does nothing. */
 void engine_stop(struct engine *e);
-/* `lab-fleet channel add|list|remove`: exit status. */
-int engine_cli_channel(int argc, char **argv);
 
 #endif

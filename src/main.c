@@ -193,7 +193,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "user") == 0)
 		return cli_user(argc - 2, argv + 2);
 	if (strcmp(cmd, "channel") == 0)
-		return engine_cli_channel(argc - 2, argv + 2);
+		return cli_channel(argc - 2, argv + 2);
 	if (strcmp(cmd, "backup") == 0)
 		return cli_backup(argc - 2, argv + 2);
 	if (strcmp(cmd, "migrate") == 0)

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "store_rules.h"
+#include "store_channels.h"
 
 struct notify;
 

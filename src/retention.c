@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "store_rules.h"
+#include "store_retention.h"
 
 /* Gives other writers a turn at the database lock. */
 static void

@@ -3,7 +3,7 @@
 #include "rollout.h"
 
 #include "log.h"
-#include "store_rules.h"
+#include "store_rollout.h"
 
 #define ROLLOUT_MAX 64
 

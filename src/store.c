@@ -298,6 +298,44 @@ db_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
 }
 
+const char *
+db_col_text(sqlite3_stmt *stmt, int i)
+{
+	return (const char *)sqlite3_column_text(stmt, i);
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *stmt)
+{
+	int rc = db_rc(db, sqlite3_step(stmt));
+
+	db_done(stmt);
+	return rc;
+}
+
+int
+db_query_int(struct db *db, const char *sql, long long a, long long b,
+             long long *out)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int rc = STORE_ERR, step;
+
+	*out = 0;
+	if (stmt == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, a);
+	sqlite3_bind_int64(stmt, 2, b);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		*out = sqlite3_column_int64(stmt, 0);
+		rc = STORE_OK;
+	} else {
+		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
+	}
+	db_done(stmt);
+	return rc;
+}
+
 void
 db_bind_json(sqlite3_stmt *stmt, int i, json_t *v)
 {

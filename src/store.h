@@ -68,6 +68,23 @@ int db_rc(struct db *db, int rc);
 /* Binds a JSON scalar (string, number, bool, null; NULL too) to index i. */
 void db_bind_json(sqlite3_stmt *stmt, int i, json_t *v);
 void db_bind_text(sqlite3_stmt *stmt, int i, const char *s);
+
+/*
+ * Small helpers shared by the store modules of the background work
+ * (store_rules.c, store_rollout.c, store_channels.c, store_retention.c).
+ */
+/* Column i of the current row as text: borrowed until the next step. */
+const char *db_col_text(sqlite3_stmt *stmt, int i);
+/* Steps stmt to its end, then db_done(stmt). Returns STORE_*. */
+int db_step_done(struct db *db, sqlite3_stmt *stmt);
+/*
+ * Reads one integer from sql with a and b bound to ?1 and ?2 into *out
+ * (0 on failure). Returns STORE_OK, STORE_NOTFOUND when sql gives no
+ * row, or another STORE_*.
+ */
+int db_query_int(struct db *db, const char *sql, long long a, long long b,
+                 long long *out);
+
 /*
  * The current row as an object: INTEGER columns named *_at, timestamp or
  * last_heartbeat become RFC 3339 strings, columns named resolved or

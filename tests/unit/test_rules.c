@@ -17,7 +17,9 @@
 #include "retention.h"
 #include "rules.h"
 #include "store.h"
-#include "store_rules.h"
+#include "store_channels.h"
+#include "store_retention.h"
+#include "store_rollout.h"
 
 /* A deterministic normal variate generator (LCG + Box-Muller). */
 static unsigned long long rng_state;

@@ -1,0 +1,83 @@
+/* SQL of metric retention: roll-up into metrics_5m and pruning. */
+
+#include "store_retention.h"
+
+int
+store_retention_rollup(struct db *db, int64_t cutoff, int limit, int *n)
+{
+	sqlite3_stmt *stmt;
+	int rc = db_begin(db);
+
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	/*
+	 * Both statements pick the same rows, the oldest by (ts, rowid),
+	 * inside one write transaction. A bucket that already holds points
+	 * gets the weighted mean of old and new.
+	 */
+	rc = STORE_ERR;
+	stmt = db_prepare(
+	    db,
+	    "INSERT INTO metrics_5m (vm_id, bucket, cpu, mem, disk,"
+	    " disk_used, n) SELECT vm_id, ts - ts % 300, avg(cpu), avg(mem),"
+	    " avg(disk), avg(disk_used), count(*) FROM metrics"
+	    " WHERE rowid IN (SELECT rowid FROM metrics WHERE ts < ?1"
+	    " ORDER BY ts, rowid LIMIT ?2) GROUP BY 1, 2"
+	    " ON CONFLICT (vm_id, bucket) DO UPDATE SET"
+	    " cpu = (cpu * n + excluded.cpu * excluded.n)"
+	    " / (n + excluded.n),"
+	    " mem = (mem * n + excluded.mem * excluded.n)"
+	    " / (n + excluded.n),"
+	    " disk = (disk * n + excluded.disk * excluded.n)"
+	    " / (n + excluded.n),"
+	    " disk_used = (disk_used * n + excluded.disk_used * excluded.n)"
+	    " / (n + excluded.n),"
+	    " n = n + excluded.n");
+	if (stmt == NULL)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, cutoff);
+	sqlite3_bind_int(stmt, 2, limit);
+	if ((rc = db_step_done(db, stmt)) != STORE_OK)
+		goto out;
+	stmt = db_prepare(db, "DELETE FROM metrics WHERE rowid IN (SELECT"
+	                      " rowid FROM metrics WHERE ts < ?1"
+	                      " ORDER BY ts, rowid LIMIT ?2)");
+	if (stmt == NULL) {
+		rc = STORE_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, cutoff);
+	sqlite3_bind_int(stmt, 2, limit);
+	rc = db_rc(db, sqlite3_step(stmt));
+	if (rc == STORE_OK)
+		*n = sqlite3_changes(db_handle(db));
+	db_done(stmt);
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+out:
+	db_rollback(db);
+	if (rc != STORE_OK)
+		*n = 0;
+	return rc;
+}
+
+int
+store_retention_prune(struct db *db, int64_t cutoff, int limit, int *n)
+{
+	sqlite3_stmt *stmt = db_prepare(
+	    db, "DELETE FROM metrics_5m WHERE (vm_id, bucket) IN (SELECT"
+	        " vm_id, bucket FROM metrics_5m WHERE bucket < ?1 LIMIT ?2)");
+	int rc;
+
+	*n = 0;
+	if (stmt == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(stmt, 1, cutoff);
+	sqlite3_bind_int(stmt, 2, limit);
+	rc = db_rc(db, sqlite3_step(stmt));
+	if (rc == STORE_OK)
+		*n = sqlite3_changes(db_handle(db));
+	db_done(stmt);
+	return rc;
+}
