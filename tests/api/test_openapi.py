@@ -2,9 +2,10 @@
 
 The server's routes come from the route tables of src/api_*.c (every
 `{"METHOD", "/pattern", handler, ROLE_X, FLAGS}` entry, ":param" mapped to
-"{param}"); the documented operations from docs/openapi.yaml, read with
-PyYAML when it is installed and otherwise with the small line reader below
-(which, when PyYAML is there, is checked to agree with it). Then:
+"{param}"); the documentation from docs/openapi.yaml, read with PyYAML when
+it is installed, else from docs/openapi.json, its JSON copy (regenerate it
+with `python3 tests/api/test_openapi.py --write-json`; when PyYAML is there
+a test fails if the copy is stale). Then:
 
 - every route is documented with its method, and every documented
   operation exists (operations marked `x-static` are served outside the
@@ -14,16 +15,22 @@ PyYAML when it is installed and otherwise with the small line reader below
 - every error code the server can send is in the Error schema;
 - the running binary knows every documented operation: asked without
   credentials, each answers 401 (or, when public, its own answer), never
-  404 "no such route" or 405, and that status is one the spec lists.
+  404 "no such route" or 405, and that status is one the spec lists;
+- real answers of a server filled with demo data match the documented
+  schemas: required fields, types, enums, RFC 3339 timestamps, and no
+  field the schema does not name.
 """
 import glob
+import json
 import os
 import re
+import sys
 
 import lib
 
 ROOT = lib.ROOT
 SPEC = os.path.join(ROOT, "docs", "openapi.yaml")
+SPEC_JSON = os.path.join(ROOT, "docs", "openapi.json")
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 
 ROUTE_RE = re.compile(
@@ -50,69 +57,21 @@ def server_routes():
     return routes
 
 
-def _scalar(v):
-    v = v.strip()
-    if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
-        return v[1:-1]
-    if v == "true":
-        return True
-    if v == "false":
-        return False
-    if v == "[]":
-        return []
-    return v
-
-
-def spec_operations_by_lines(text):
-    """The operations of the spec's paths: a reader for the layout this file keeps.
-
-    Paths sit at two spaces under `paths:`, methods at four, an operation's
-    own keys at six. Returns {(METHOD, path): {"x-min-role", "x-agent-token",
-    "x-static", "public", "responses"}}.
-    """
-    ops, in_paths, path, op, in_responses = {}, False, None, None, False
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        indent = len(line) - len(line.lstrip(" "))
-        if indent == 0:
-            in_paths = line.startswith("paths:")
-            path = op = None
-            continue
-        if not in_paths:
-            continue
-        s = line.strip()
-        if indent == 2 and s.endswith(":"):
-            path, op = _scalar(s[:-1]), None
-        elif indent == 4 and path and s[:-1] in METHODS and s.endswith(":"):
-            op = {"responses": set(), "public": False}
-            ops[(s[:-1].upper(), path)] = op
-            in_responses = False
-        elif indent == 4:
-            op = None
-        elif indent == 6 and op is not None:
-            key, _, value = s.partition(":")
-            in_responses = key == "responses"
-            if key in ("x-min-role", "x-agent-token", "x-static"):
-                op[key] = _scalar(value)
-            elif key == "security":
-                op["public"] = _scalar(value) == []
-        elif indent == 8 and op is not None and in_responses and s.endswith(":"):
-            op["responses"].add(_scalar(s[:-1]))
-    return ops
-
-
-def spec_operations():
-    with open(SPEC) as f:
-        text = f.read()
-    by_lines = spec_operations_by_lines(text)
+def load_spec():
+    """The OpenAPI document as a dict: from the YAML when PyYAML is there, else the JSON copy."""
     try:
         import yaml
     except ImportError:
-        return by_lines
-    doc = yaml.safe_load(text)
+        with open(SPEC_JSON) as f:
+            return json.load(f)
+    with open(SPEC) as f:
+        return yaml.safe_load(f)
+
+
+def spec_operations():
+    """{(METHOD, path): {"x-min-role", "x-agent-token", "x-static", "public", "responses"}}."""
     ops = {}
-    for path, item in doc["paths"].items():
+    for path, item in load_spec()["paths"].items():
         for method, op in item.items():
             if method not in METHODS:
                 continue
@@ -120,15 +79,18 @@ def spec_operations():
                 "x-min-role": op.get("x-min-role"), "x-agent-token": op.get("x-agent-token", False),
                 "x-static": op.get("x-static", False), "public": op.get("security") == [],
                 "responses": {str(k) for k in op.get("responses", {})}}
-    # The fallback reader must see what PyYAML sees.
-    assert set(by_lines) == set(ops), f"line reader disagrees: {set(by_lines) ^ set(ops)}"
-    for key, op in ops.items():
-        lo = by_lines[key]
-        for field in ("x-min-role", "public", "responses"):
-            assert lo.get(field) == op[field], f"line reader: {key} {field} {lo.get(field)!r} != {op[field]!r}"
-        assert bool(lo.get("x-agent-token", False)) == bool(op["x-agent-token"]), key
-        assert bool(lo.get("x-static", False)) == bool(op["x-static"]), key
     return ops
+
+
+def test_json_copy_is_current():
+    try:
+        import yaml  # noqa: F401
+    except ImportError:
+        return  # nothing to compare against; the JSON copy is what the tests read
+    with open(SPEC_JSON) as f:
+        copy = json.load(f)
+    assert copy == load_spec(), ("docs/openapi.json is stale: run "
+                                 "python3 tests/api/test_openapi.py --write-json")
 
 
 def test_route_tables_are_found():
@@ -173,14 +135,8 @@ def test_roles_and_flags_match():
 
 
 def _error_codes_in_spec():
-    """The Error schema's code enum, read from the text (no YAML needed)."""
-    with open(SPEC) as f:
-        text = f.read()
-    m = re.search(r"\n    Error:\n(.*?)\n    \w", text, re.S)
-    assert m, "no components.schemas.Error in the spec"
-    e = re.search(r"enum:\s*\[([^\]]*)\]", m.group(1), re.S)
-    assert e, "the Error schema has no code enum"
-    return {c.strip() for c in e.group(1).split(",") if c.strip()}
+    """The Error schema's code enum."""
+    return set(load_spec()["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"])
 
 
 def _error_codes_in_server():
@@ -232,3 +188,176 @@ def test_spec_is_valid_openapi():
         return  # the validator is optional; the checks above need neither
     with open(SPEC) as f:
         validate(yaml.safe_load(f))
+
+
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
+
+
+def check_schema(doc, schema, value, where, errors, strict=True):
+    """Appends to errors what in value breaks schema (the subset of OpenAPI 3.0 this spec uses).
+
+    strict: fields the schema (with its allOf parts) does not name are errors.
+    """
+    if len(errors) > 20:
+        return
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return check_schema(doc, doc["components"]["schemas"][name], value, where, errors, strict)
+    if value is None:
+        if not schema.get("nullable"):
+            errors.append(f"{where}: null, but the schema is not nullable")
+        return
+    for sub in schema.get("allOf", []):
+        merged = dict(sub, nullable=True) if schema.get("nullable") else sub
+        check_schema(doc, merged, value, where, errors, strict=False)
+    t = schema.get("type")
+    if t == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif t == "number":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif t in TYPES:
+        ok = isinstance(value, TYPES[t])
+    else:
+        ok = True
+    if not ok:
+        errors.append(f"{where}: {type(value).__name__} {str(value)[:40]!r}, documented as {t}")
+        return
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{where}: {value!r} is not one of {schema['enum']}")
+    if schema.get("format") == "date-time" and not RFC3339.match(value):
+        errors.append(f"{where}: {value!r} is not an RFC 3339 UTC time with seconds")
+    if t == "array":
+        for i, item in enumerate(value[:50]):
+            check_schema(doc, schema.get("items", {}), item, f"{where}[{i}]", errors)
+    if isinstance(value, dict) and strict:  # allOf parts: the whole checks the fields
+        props = _all_properties(doc, schema)
+        for key in _all_required(doc, schema):
+            if key not in value:
+                errors.append(f"{where}: required field {key!r} is missing")
+        extra = schema.get("additionalProperties")
+        for key, v in value.items():
+            if key in props:
+                check_schema(doc, props[key], v, f"{where}.{key}", errors)
+            elif isinstance(extra, dict):
+                check_schema(doc, extra, v, f"{where}.{key}", errors)
+            elif props and extra is not True:
+                errors.append(f"{where}: field {key!r} is not documented")
+
+
+def _resolve(doc, schema):
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _all_properties(doc, schema):
+    schema = _resolve(doc, schema)
+    props = dict(schema.get("properties", {}))
+    for sub in schema.get("allOf", []):
+        props.update(_all_properties(doc, sub))
+    return props
+
+
+def _all_required(doc, schema):
+    schema = _resolve(doc, schema)
+    req = list(schema.get("required", []))
+    for sub in schema.get("allOf", []):
+        req += _all_required(doc, sub)
+    return req
+
+
+def _documented_schema(doc, method, path, status):
+    op = doc["paths"][path][method.lower()]
+    resp = op["responses"][str(status)]
+    if "$ref" in resp:
+        resp = doc["components"]["responses"][resp["$ref"].rsplit("/", 1)[1]]
+    return resp["content"]["application/json"]["schema"]
+
+
+def test_answers_match_the_schemas():
+    doc = load_spec()
+    srv = lib.own(lib.Server(["--dev"]).start())
+    r = srv.admin.post("/api/seed-test-data")
+    assert r.status == 201, r
+    vm = srv.admin.get("/api/vms?limit=1").json["items"][0]
+    customer = srv.admin.get("/api/customers?limit=1").json["items"][0]
+    # A heartbeat, an action and an update, so that those lists have items.
+    vm_new, agent = lib.make_vm(srv)
+    assert srv.operator.post(f"/api/vms/{vm_new['id']}/restart").status == 202
+    hb = lib.heartbeat(srv.client(agent), vm_new["id"], load1=0.5, uptime_s=100, api_quota_percent=3)
+    srv.admin.post("/api/updates", {"version": "9.9.9", "description": "schema test"})
+    srv.admin.post("/api/channels", {"url": "http://127.0.0.1:9/hook"})
+    srv.admin.post("/api/tokens", {"name": "schema-test", "role": "viewer"})
+    alert = srv.operator.post("/api/alerts", {"type": "schema_test", "severity": "info", "message": "m"})
+    assert alert.status == 201, alert
+    update = srv.admin.get("/api/updates").json["items"][0]
+    action = srv.admin.get(f"/api/vms/{vm_new['id']}/actions").json["items"][0]
+    checks = [
+        ("GET", "/", "/", 200, srv.anon),
+        ("GET", "/api/health", "/api/health", 200, srv.anon),
+        ("GET", "/api/auth/me", "/api/auth/me", 200, srv.admin),
+        ("GET", "/api/customers", "/api/customers", 200, srv.viewer),
+        ("GET", "/api/customers/{id}", f"/api/customers/{customer['id']}", 200, srv.viewer),
+        ("GET", "/api/customers/{id}/vms", f"/api/customers/{customer['id']}/vms", 200, srv.viewer),
+        ("GET", "/api/vms", "/api/vms?limit=1000", 200, srv.viewer),
+        ("GET", "/api/vms/{id}", f"/api/vms/{vm['id']}", 200, srv.viewer),
+        ("GET", "/api/vms/{id}/metrics", f"/api/vms/{vm['id']}/metrics?hours=24", 200, srv.viewer),
+        ("GET", "/api/vms/{id}/metrics", f"/api/vms/{vm['id']}/metrics?hours=24&step=3600", 200, srv.viewer),
+        ("GET", "/api/vms/{id}/actions", f"/api/vms/{vm_new['id']}/actions", 200, srv.viewer),
+        ("GET", "/api/metrics/fleet", "/api/metrics/fleet", 200, srv.viewer),
+        ("GET", "/api/alerts", "/api/alerts?limit=1000", 200, srv.viewer),
+        ("GET", "/api/alerts/{id}", f"/api/alerts/{alert.json['id']}", 200, srv.viewer),
+        ("GET", "/api/updates", "/api/updates", 200, srv.viewer),
+        ("GET", "/api/updates/{id}", f"/api/updates/{update['id']}", 200, srv.viewer),
+        ("GET", "/api/channels", "/api/channels", 200, srv.admin),
+        ("GET", "/api/tokens", "/api/tokens", 200, srv.admin),
+        ("GET", "/api/users", "/api/users", 200, srv.admin),
+        ("GET", "/api/audit", "/api/audit", 200, srv.admin),
+        ("GET", "/api/vms/{id}", "/api/vms/no-such-vm", 404, srv.viewer),
+        ("GET", "/api/vms", "/api/vms?limit=0", 400, srv.viewer),
+        ("POST", "/api/customers", "/api/customers", 403, srv.viewer),
+        ("GET", "/api/vms", "/api/vms", 401, srv.anon),
+    ]
+    errors = []
+    for method, doc_path, path, status, client in checks:
+        r = client.request(method, path)
+        if r.status != status:
+            errors.append(f"{method} {path}: expected {status}, got {r.status} {r.body[:100]}")
+            continue
+        check_schema(doc, _documented_schema(doc, method, doc_path, status), r.json, f"{method} {path}", errors)
+    # Answers of writes made above.
+    check_schema(doc, _documented_schema(doc, "PUT", "/api/vms/{id}/heartbeat", 200), hb.json, "heartbeat", errors)
+    check_schema(doc, _documented_schema(doc, "POST", "/api/alerts", 201), alert.json, "POST /api/alerts", errors)
+    check_schema(doc, {"$ref": "#/components/schemas/Action"}, action, "action", errors)
+    r = srv.admin.post("/api/vms", {"hostname": "schema-host", "ip_address": "10.250.250.250",
+                                    "customer_id": customer["id"], "cpu_cores": 1, "memory_gb": 1, "disk_gb": 10})
+    assert r.status == 201, r
+    check_schema(doc, _documented_schema(doc, "POST", "/api/vms", 201), r.json, "POST /api/vms", errors)
+    r = srv.admin.post(f"/api/updates/{update['id']}/rollout", {"batch_percent": 50})
+    if r.status == 202:
+        check_schema(doc, _documented_schema(doc, "POST", "/api/updates/{id}/rollout", 202), r.json, "rollout", errors)
+    else:
+        errors.append(f"POST /api/updates/{update['id']}/rollout: {r.status} {r.body[:100]}")
+    r = srv.anon.post("/api/auth/login", {"username": "admin", "password": lib.ADMIN_PASSWORD})
+    assert r.status == 200, r
+    check_schema(doc, _documented_schema(doc, "POST", "/api/auth/login", 200), r.json, "login", errors)
+    assert not errors, "answers that differ from docs/openapi.yaml:\n  " + "\n  ".join(errors[:25])
+
+
+def write_json():
+    """Regenerates docs/openapi.json from docs/openapi.yaml (needs PyYAML)."""
+    import yaml
+    with open(SPEC) as f:
+        doc = yaml.safe_load(f)
+    with open(SPEC_JSON, "w") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    print(f"wrote {os.path.relpath(SPEC_JSON, ROOT)}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write-json"]:
+        write_json()
+    else:
+        sys.exit("usage: python3 tests/api/test_openapi.py --write-json  (run the tests with tests/api/run.py)")
