@@ -322,12 +322,19 @@ def start_nginx(kit, tmp, procs):
     """nginx on the kit's config from a temporary prefix; returns its URL or None with a note."""
     if shutil.which("nginx") is None:
         return None, "nginx is not installed"
-    if not port_free(18080):
-        return None, "port 18080 (the kit's nginx port) is taken"
     prefix = os.path.join(tmp, "nginx")
     for d in ("logs", "tmp", "www"):
         os.makedirs(os.path.join(prefix, d), exist_ok=True)
-    shutil.copyfile(os.path.join(kit, "nginx", "nginx.conf"), os.path.join(prefix, "nginx.conf"))
+    with open(os.path.join(kit, "nginx", "nginx.conf")) as f:
+        conf = f.read()
+    # The kit listens on 18080 (keep-alive) and 18081; in the temporary copy,
+    # move to free ports when those are taken.
+    port = 18080
+    if not port_free(18080) or not port_free(18081):
+        port, other = free_port(), free_port()
+        conf = conf.replace("127.0.0.1:18080", f"127.0.0.1:{port}").replace("127.0.0.1:18081", f"127.0.0.1:{other}")
+    with open(os.path.join(prefix, "nginx.conf"), "w") as f:
+        f.write(conf)
     www = os.path.join(kit, "nginx", "www")
     for f in os.listdir(www):
         shutil.copyfile(os.path.join(www, f), os.path.join(prefix, "www", f))
@@ -341,11 +348,11 @@ def start_nginx(kit, tmp, procs):
     p = procs.start("nginx", ["nginx", "-p", prefix + "/", "-e", os.path.join(prefix, "logs", "error.log"),
                               "-c", "nginx.conf", "-g", "daemon off; worker_processes 2;"], log_path)
     try:
-        wait_healthy("nginx", p, "http://127.0.0.1:18080/static.json", log_path, timeout=10)
+        wait_healthy("nginx", p, f"http://127.0.0.1:{port}/static.json", log_path, timeout=10)
     except BenchError as e:
         procs.stop(p)
         return None, f"nginx did not start: {e}"
-    return "http://127.0.0.1:18080", None
+    return f"http://127.0.0.1:{port}", None
 
 
 def rules_bench():
