@@ -365,12 +365,20 @@ def rules_bench():
     for argv, path in candidates:
         if not os.path.exists(path):
             continue
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         try:
-            p = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=remaining(600))
+            out, err = p.communicate(timeout=remaining(600))
         except subprocess.TimeoutExpired:
+            # SIGTERM first, so that it can stop the server it started.
+            p.terminate()
+            try:
+                p.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
             return None, f"{os.path.relpath(path, ROOT)} did not finish in 600 s"
         found = None
-        for line in p.stdout.splitlines():
+        for line in out.splitlines():
             s = line.strip()
             for prefix in ("RULESJSON ", "BENCHJSON "):
                 if s.startswith(prefix):
@@ -382,9 +390,9 @@ def rules_bench():
                     pass
         if p.returncode != 0 and found is None:
             return None, (f"{os.path.relpath(path, ROOT)} failed ({p.returncode}): "
-                          f"{(p.stderr or p.stdout).strip()[-300:]}")
+                          f"{(err or out).strip()[-300:]}")
         if found is None:
-            last = p.stdout.strip().splitlines()[-1:] or ["(no output)"]
+            last = out.strip().splitlines()[-1:] or ["(no output)"]
             return {"source": os.path.relpath(path, ROOT), "text": last[0]}, None
         found["source"] = os.path.relpath(path, ROOT)
         found["exit_status"] = p.returncode
@@ -504,7 +512,9 @@ def main():
         pop_log = os.path.join(tmp, "populate.log")
         t0 = time.monotonic()
         p_seed = populate(kit, seed_url, None, pop_log)
+        procs.procs.append(("populate.py", p_seed))
         p_lab = populate(kit, lab_url, token, pop_log)
+        procs.procs.append(("populate.py", p_lab))
         try:
             pop = finish_populate([("baseline", p_seed), ("lab_fleet", p_lab)], pop_log, 900)
         finally:
