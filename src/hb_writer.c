@@ -46,12 +46,18 @@ struct hb_writer {
 	bool has_checkpointer;
 };
 
-static const char SQL_STATUS[] = "SELECT status FROM vms WHERE id = ?1";
+/*
+ * The figures, and the status the VM had: status itself is rewritten only
+ * when it changes, because SQLite rewrites the status index whenever the
+ * column is SET, even to the same value.
+ */
 static const char SQL_UPDATE_VM[] =
-    "UPDATE vms SET last_heartbeat = ?2, status = ?3,"
-    " version = coalesce(?4, version), m_ts = ?2, m_cpu = ?5, m_mem = ?6,"
-    " m_disk = ?7, m_disk_used = ?8, m_load1 = ?9, m_uptime = ?10,"
-    " m_quota = ?11 WHERE id = ?1";
+    "UPDATE vms SET last_heartbeat = ?2,"
+    " version = coalesce(?3, version), m_ts = ?2, m_cpu = ?4, m_mem = ?5,"
+    " m_disk = ?6, m_disk_used = ?7, m_load1 = ?8, m_uptime = ?9,"
+    " m_quota = ?10 WHERE id = ?1 RETURNING status";
+static const char SQL_SET_ONLINE[] =
+    "UPDATE vms SET status = 'online' WHERE id = ?1";
 static const char SQL_INSERT_POINT[] =
     "INSERT INTO metrics (vm_id, ts, cpu, mem, disk, disk_used, load1,"
     " uptime, quota) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -82,47 +88,50 @@ apply_one(struct db *db, struct hb_job *job, int64_t now)
 {
 	const struct heartbeat *hb = job->hb;
 	sqlite3_stmt *s;
+	const char *old_status;
 	int step;
-	bool was_offline, any_pending = false;
-
-	s = db_prepare(db, SQL_STATUS);
-	if (s == NULL)
-		return STORE_ERR;
-	db_bind_text(s, 1, hb->vm_id);
-	step = sqlite3_step(s);
-	if (step != SQLITE_ROW) {
-		db_done(s);
-		return step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
-	}
-	/* A VM under maintenance stays there: the operator put it there. */
-	snprintf(
-	    job->status, sizeof(job->status), "%s",
-	    strcmp((const char *)sqlite3_column_text(s, 0), "maintenance") == 0
-	        ? "maintenance"
-	        : "online");
-	was_offline =
-	    strcmp((const char *)sqlite3_column_text(s, 0), "offline") == 0;
-	db_done(s);
+	bool was_offline, is_maintenance, needs_online, any_pending = false;
 
 	s = db_prepare(db, SQL_UPDATE_VM);
 	if (s == NULL)
 		return STORE_ERR;
 	db_bind_text(s, 1, hb->vm_id);
 	sqlite3_bind_int64(s, 2, now);
-	db_bind_text(s, 3, job->status);
-	db_bind_text(s, 4, hb->version);
-	sqlite3_bind_double(s, 5, hb->cpu);
-	sqlite3_bind_double(s, 6, hb->mem);
-	sqlite3_bind_double(s, 7, hb->disk);
-	sqlite3_bind_double(s, 8, hb->disk_used);
-	bind_opt_double(s, 9, hb->has_load1, hb->load1);
+	db_bind_text(s, 3, hb->version);
+	sqlite3_bind_double(s, 4, hb->cpu);
+	sqlite3_bind_double(s, 5, hb->mem);
+	sqlite3_bind_double(s, 6, hb->disk);
+	sqlite3_bind_double(s, 7, hb->disk_used);
+	bind_opt_double(s, 8, hb->has_load1, hb->load1);
 	if (hb->has_uptime)
-		sqlite3_bind_int64(s, 10, hb->uptime);
-	bind_opt_double(s, 11, hb->has_quota, hb->quota);
+		sqlite3_bind_int64(s, 9, hb->uptime);
+	bind_opt_double(s, 10, hb->has_quota, hb->quota);
+	step = sqlite3_step(s);
+	if (step != SQLITE_ROW) {
+		db_done(s);
+		return step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
+	}
+	old_status = db_col_text(s, 0);
+	/* A VM under maintenance stays there: the operator put it there. */
+	is_maintenance = strcmp(old_status, "maintenance") == 0;
+	was_offline = strcmp(old_status, "offline") == 0;
+	needs_online = !is_maintenance && strcmp(old_status, "online") != 0;
 	step = sqlite3_step(s);
 	db_done(s);
 	if (step != SQLITE_DONE)
 		return db_rc(db, step);
+	snprintf(job->status, sizeof(job->status), "%s",
+	         is_maintenance ? "maintenance" : "online");
+
+	if (needs_online) {
+		s = db_prepare(db, SQL_SET_ONLINE);
+		if (s == NULL)
+			return STORE_ERR;
+		db_bind_text(s, 1, hb->vm_id);
+		step = db_step_done(db, s);
+		if (step != STORE_OK)
+			return step;
+	}
 
 	s = db_prepare(db, SQL_INSERT_POINT);
 	if (s == NULL)

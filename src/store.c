@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,34 @@ struct store {
 };
 
 static const char *const bool_columns[] = {"resolved", "enabled", NULL};
+
+/* Pages in the WAL past which a commit checkpoints (SQLite's default). */
+#define WAL_AUTOCHECKPOINT 1000
+
+/* Commits made by this process, counted by on_wal_commit. */
+static atomic_ullong generation;
+
+/*
+ * Runs after every commit of every connection (WAL mode), once the commit
+ * is in the WAL: counts it for store_generation(), then does what SQLite's
+ * own auto-checkpoint hook would have done, which this hook replaces.
+ */
+static int
+on_wal_commit(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)arg;
+	atomic_fetch_add(&generation, 1);
+	if (pages >= WAL_AUTOCHECKPOINT)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE,
+		                          NULL, NULL);
+	return SQLITE_OK;
+}
+
+unsigned long long
+store_generation(void)
+{
+	return atomic_load(&generation);
+}
 
 sqlite3 *
 db_handle(struct db *db)
@@ -65,6 +94,7 @@ db_open(const char *path)
 		db_close(db);
 		return NULL;
 	}
+	sqlite3_wal_hook(db->h, on_wal_commit, NULL);
 	return db;
 }
 

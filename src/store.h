@@ -42,6 +42,13 @@ int store_schema_version(struct store *st);
 /* True when a trivial read works: /api/health. */
 bool store_ping(struct store *st);
 
+/*
+ * A number that changes after every commit this process makes, on any
+ * connection: a cache of derived figures is valid while it stays equal.
+ * Other processes' commits (the CLI) do not change it.
+ */
+unsigned long long store_generation(void);
+
 /* Borrows a connection from the pool, waiting for a free one. */
 struct db *store_acquire(struct store *st);
 void store_release(struct store *st, struct db *db);

@@ -1,9 +1,11 @@
 #include "store_metrics.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "store_vms.h"
+#include "util.h"
 
 /*
  * The rollups of a VM that end before its oldest raw point: the retention
@@ -223,8 +225,60 @@ one_row(struct db *db, const char *sql, int ncols, long long *ints,
 	return rc;
 }
 
+/*
+ * The last figures computed and the commit generation they were read at.
+ * Dashboards poll the figures far more often than the fleet changes when
+ * no heartbeats arrive; a commit anywhere in the process invalidates them,
+ * and they are never older than FLEET_CACHE_MS (the CLI's commits in other
+ * processes are not counted).
+ */
+#define FLEET_CACHE_MS 2000
+
+static struct {
+	pthread_mutex_t lock;
+	bool valid;
+	unsigned long long generation;
+	double at_ms;
+	struct fleet f;
+} fleet_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static int fleet_read(struct store *st, struct fleet *f);
+
 int
 store_fleet(struct store *st, struct fleet *f)
+{
+	unsigned long long gen = store_generation();
+	double now = util_mono_ms();
+	int rc;
+
+	pthread_mutex_lock(&fleet_cache.lock);
+	if (fleet_cache.valid && fleet_cache.generation == gen &&
+	    now - fleet_cache.at_ms < FLEET_CACHE_MS) {
+		*f = fleet_cache.f;
+		f->versions = json_deep_copy(fleet_cache.f.versions);
+		pthread_mutex_unlock(&fleet_cache.lock);
+		return STORE_OK;
+	}
+	pthread_mutex_unlock(&fleet_cache.lock);
+
+	/* Read before the figures: a commit during the read makes the
+	 * cached copy stale at once, never valid with old data. */
+	rc = fleet_read(st, f);
+	if (rc != STORE_OK)
+		return rc;
+	pthread_mutex_lock(&fleet_cache.lock);
+	json_decref(fleet_cache.f.versions);
+	fleet_cache.f = *f;
+	fleet_cache.f.versions = json_deep_copy(f->versions);
+	fleet_cache.generation = gen;
+	fleet_cache.at_ms = now;
+	fleet_cache.valid = true;
+	pthread_mutex_unlock(&fleet_cache.lock);
+	return STORE_OK;
+}
+
+static int
+fleet_read(struct store *st, struct fleet *f)
 {
 	struct db *db = store_acquire(st);
 	sqlite3_stmt *stmt;

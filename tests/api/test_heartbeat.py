@@ -121,3 +121,20 @@ def test_concurrent_heartbeats_all_acknowledged_and_stored():
         raw = srv.viewer.get(f"/api/vms/{vm['id']}/metrics?hours=1").json["points"]
         assert len(raw) == per_vm or len(pts) >= 1, (len(raw), len(pts))
         assert len(raw) == per_vm, len(raw)
+
+
+def test_fleet_figures_follow_every_write_at_once():
+    """The fleet figures are cached between commits; each write shows."""
+    srv = lib.own(lib.Server()).start()
+    vm, token = lib.make_vm(srv)
+    before = expect(srv.viewer.get("/api/metrics/fleet"), 200)
+    assert before["vms"]["offline"] == 1 and before["vms"]["online"] == 0
+    assert expect(srv.viewer.get("/api/metrics/fleet"), 200) == before
+    expect(lib.heartbeat(srv.client(token), vm["id"], cpu_percent=64.0), 200)
+    after = expect(srv.viewer.get("/api/metrics/fleet"), 200)
+    assert after["vms"]["online"] == 1 and after["usage"]["avg_cpu_percent"] == 64.0
+    expect(srv.operator.put(f"/api/vms/{vm['id']}/status", {"status": "maintenance"}), 200)
+    assert expect(srv.viewer.get("/api/metrics/fleet"), 200)["vms"]["maintenance"] == 1
+    expect(srv.operator.post("/api/alerts", {"vm_id": vm["id"], "type": "manual", "severity": "high",
+                                             "message": "look"}), 201)
+    assert expect(srv.viewer.get("/api/metrics/fleet"), 200)["alerts"]["high"] == 1
