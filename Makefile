@@ -142,6 +142,7 @@ run: deps
 	$(MAKE) all
 	@scripts/build-ui.sh
 	@mkdir -p data
+	@echo "lab-fleet: dashboard at http://127.0.0.1:8686/lab/ - user admin, password in data/initial-admin-password (written on the first start)"
 	$(BUILD)/lab-fleet serve --port 8686 --bind 127.0.0.1 --db ./data/fleet.db --ui ./ui/dist
 
 bench: deps all

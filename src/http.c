@@ -324,12 +324,12 @@ http_start(struct server *srv)
 	 */
 	h->d = MHD_start_daemon(
 	    flags, (uint16_t)srv->cfg->port, NULL, NULL, on_request, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    /*
 	     * No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT,
 	     * with which a second server on a taken port starts without a

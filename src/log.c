@@ -28,7 +28,8 @@ log_object(const char *level, json_t *obj)
 	json_object_set_new(obj, "ts",
 	                    json_string(util_time_format(util_now(), ts)));
 	json_object_set_new(obj, "level", json_string(level));
-	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                           JSON_REAL_PRECISION(6));
 	if (line == NULL)
 		return;
 	pthread_mutex_lock(&log_lock);

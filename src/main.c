@@ -94,8 +94,6 @@ bootstrap_admin(struct store *st, const char *db)
 	}
 	log_info("created user admin with password %s (also in %s)", password,
 	         path);
-	fprintf(stderr, "\n  Dashboard sign-in: user admin, password in %s\n\n",
-	        path);
 	return 0;
 }
 
