@@ -1,6 +1,8 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,11 @@
 struct http {
 	struct MHD_Daemon *d;
 	struct server *srv;
+	atomic_int inflight; /* requests begun and not yet completed */
 };
+
+/* How long SIGTERM waits for requests in flight before closing anyway. */
+#define HTTP_DRAIN_MS 15000
 
 /* Per connection-request state, freed when MHD says the request is done. */
 struct pending {
@@ -213,6 +219,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		long long n;
 
 		p = xcalloc(1, sizeof(*p));
+		atomic_fetch_add(&h->inflight, 1);
 		buf_init(&p->body, HTTP_MAX_BODY);
 		p->t0 = util_mono_ms();
 		*con_cls = p;
@@ -269,13 +276,14 @@ static void
 on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
+	struct http *h = cls;
 	struct pending *p = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (p == NULL)
 		return;
+	atomic_fetch_sub(&h->inflight, 1);
 	buf_free(&p->body);
 	free(p);
 	*con_cls = NULL;
@@ -349,9 +357,19 @@ http_start(struct server *srv)
 void
 http_stop(struct http *h)
 {
+	struct timespec nap = {0, 10 * 1000000L};
+	double until;
+
 	if (h == NULL)
 		return;
+	/*
+	 * Stop accepting, then let the requests already begun get their
+	 * answers; idle keep-alive connections are simply closed.
+	 */
 	MHD_quiesce_daemon(h->d);
+	until = util_mono_ms() + HTTP_DRAIN_MS;
+	while (atomic_load(&h->inflight) > 0 && util_mono_ms() < until)
+		nanosleep(&nap, NULL);
 	MHD_stop_daemon(h->d);
 	free(h);
 }

@@ -67,3 +67,38 @@ def test_database_locked_by_another_process_gives_503_not_a_crash():
         other.close()
     expect(lib.heartbeat(srv.client(token), vm["id"]), 200)
     expect(srv.admin.post("/api/tokens", {"name": "after-lock", "role": "viewer"}), 201)
+
+
+def test_sigterm_answers_the_requests_in_flight():
+    """A heartbeat waiting on a locked database when SIGTERM comes still
+    gets its answer, and what was answered 200 is on disk."""
+    import sqlite3
+    import signal
+    import time
+    srv = lib.own(lib.Server()).start()
+    vm, token = lib.make_vm(srv)
+    other = sqlite3.connect(srv.db, timeout=1, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    result = {}
+
+    def send():
+        try:
+            result["r"] = lib.heartbeat(srv.client(token), vm["id"], cpu_percent=77.0)
+        except OSError as e:
+            result["error"] = e
+
+    t = threading.Thread(target=send)
+    t.start()
+    time.sleep(0.3)  # the heartbeat is now waiting for the lock
+    srv.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    other.execute("ROLLBACK")
+    other.close()
+    t.join(timeout=20)
+    assert "error" not in result, result
+    assert result["r"].status in (200, 503), result["r"]
+    assert srv.proc.wait(timeout=20) == 0
+    srv.log.close()
+    srv.start()
+    pts = srv.viewer.get(f"/api/vms/{vm['id']}/metrics?hours=1").json["points"]
+    assert len(pts) == (1 if result["r"].status == 200 else 0)
