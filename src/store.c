@@ -366,6 +366,70 @@ db_query_int(struct db *db, const char *sql, long long a, long long b,
 	return rc;
 }
 
+int
+db_get_row(struct db *db, const char *sql, json_t *args, json_t **out)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int rc = STORE_ERR, step;
+	size_t i;
+
+	if (out != NULL)
+		*out = NULL;
+	if (stmt == NULL)
+		goto out;
+	for (i = 0; i < json_array_size(args); i++)
+		db_bind_json(stmt, (int)i + 1, json_array_get(args, i));
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		if (out != NULL)
+			*out = db_row_json(stmt);
+		rc = STORE_OK;
+	} else {
+		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
+	}
+	db_done(stmt);
+out:
+	json_decref(args);
+	return rc;
+}
+
+int
+db_update_fields(struct db *db, const char *table, const char *const *cols,
+                 const char *id, json_t *set)
+{
+	sqlite3_stmt *stmt;
+	struct buf sql;
+	int rc = STORE_OK, i, n = 0;
+
+	buf_init(&sql, 0);
+	buf_printf(&sql, "UPDATE %s SET ", table);
+	for (i = 0; cols[i] != NULL; i++) {
+		if (json_object_get(set, cols[i]) == NULL)
+			continue;
+		buf_printf(&sql, "%s%s = ?%d", n ? ", " : "", cols[i], i + 2);
+		n++;
+	}
+	buf_puts(&sql, " WHERE id = ?1");
+	if (n == 0)
+		goto out;
+	stmt = db_prepare(db, sql.data);
+	rc = STORE_ERR;
+	if (stmt == NULL)
+		goto out;
+	db_bind_text(stmt, 1, id);
+	for (i = 0; cols[i] != NULL; i++) {
+		json_t *v = json_object_get(set, cols[i]);
+
+		if (v != NULL)
+			db_bind_json(stmt, i + 2, v);
+	}
+	rc = db_rc(db, sqlite3_step(stmt));
+	db_done(stmt);
+out:
+	buf_free(&sql);
+	return rc;
+}
+
 void
 db_bind_json(sqlite3_stmt *stmt, int i, json_t *v)
 {

@@ -91,6 +91,22 @@ int db_step_done(struct db *db, sqlite3_stmt *stmt);
  */
 int db_query_int(struct db *db, const char *sql, long long a, long long b,
                  long long *out);
+/*
+ * Reads the first row of sql, with the values of the array args (stolen,
+ * NULL for none) bound to ?1, ?2, ..., into *out through db_row_json (a
+ * new reference, NULL on failure; out may be NULL to test for a row).
+ * Returns STORE_OK, STORE_NOTFOUND when sql gives no row, or another
+ * STORE_*.
+ */
+int db_get_row(struct db *db, const char *sql, json_t *args, json_t **out);
+/*
+ * UPDATE table SET col = value for each column of cols (NULL-terminated)
+ * that the object set has, cols[i] bound to ?(i + 2), WHERE id = ?1.
+ * Does nothing when set has none of them. Returns STORE_*; after a
+ * failure the connection's error is still the UPDATE's.
+ */
+int db_update_fields(struct db *db, const char *table, const char *const *cols,
+                     const char *id, json_t *set);
 
 /*
  * The current row as an object: INTEGER columns named *_at, timestamp or

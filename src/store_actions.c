@@ -5,48 +5,14 @@
 
 #include "util.h"
 
-/*
- * Runs sql bound to the texts a and b (b may be NULL for none) and
- * takes the first row through db_row_json into *out (NULL when out is).
- * STORE_NOTFOUND when there is no row.
- */
-static int
-first_row(struct db *db, const char *sql, const char *a, const char *b,
-          json_t **out)
-{
-	sqlite3_stmt *stmt = db_prepare(db, sql);
-	int rc = STORE_ERR, step;
-
-	if (out != NULL)
-		*out = NULL;
-	if (stmt == NULL)
-		return rc;
-	db_bind_text(stmt, 1, a);
-	if (b != NULL)
-		db_bind_text(stmt, 2, b);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		if (out != NULL)
-			*out = db_row_json(stmt);
-		rc = STORE_OK;
-	} else {
-		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
-	}
-	db_done(stmt);
-	return rc;
-}
-
 /* Action id as the API shows it. */
 static int
 read_action(struct db *db, long long id, json_t **out)
 {
-	char idtext[32];
-
-	snprintf(idtext, sizeof(idtext), "%lld", id);
-	return first_row(db,
-	                 "SELECT " STORE_ACTION_COLS
-	                 " FROM actions WHERE id = CAST(?1 AS INTEGER)",
-	                 idtext, NULL, out);
+	return db_get_row(db,
+	                  "SELECT " STORE_ACTION_COLS
+	                  " FROM actions WHERE id = CAST(?1 AS INTEGER)",
+	                  json_pack("[I]", id), out);
 }
 
 /* Runs an UPDATE or INSERT bound to the texts a and b (b may be NULL). */
@@ -80,15 +46,16 @@ store_action_request(struct store *st, const char *vm_id, const char *type,
 	rc = db_begin(db);
 	if (rc != STORE_OK)
 		goto out;
-	rc =
-	    first_row(db, "SELECT 1 FROM vms WHERE id = ?1", vm_id, NULL, NULL);
+	rc = db_get_row(db, "SELECT 1 FROM vms WHERE id = ?1",
+	                json_pack("[s?]", vm_id), NULL);
 	if (rc != STORE_OK)
 		goto out;
-	rc = first_row(db,
+	rc =
+	    db_get_row(db,
 	               "SELECT " STORE_ACTION_COLS " FROM actions "
 	               "WHERE vm_id = ?1 AND type = ?2 AND "
 	               "status IN ('pending', 'sent') ORDER BY id DESC LIMIT 1",
-	               vm_id, type, out);
+	               json_pack("[s?s?]", vm_id, type), out);
 	if (rc != STORE_NOTFOUND)
 		goto out; /* the open one, or an error */
 
@@ -137,8 +104,8 @@ store_action_list(struct store *st, const char *vm_id, long long limit,
 	struct qb q;
 	int rc;
 
-	rc =
-	    first_row(db, "SELECT 1 FROM vms WHERE id = ?1", vm_id, NULL, NULL);
+	rc = db_get_row(db, "SELECT 1 FROM vms WHERE id = ?1",
+	                json_pack("[s?]", vm_id), NULL);
 	store_release(st, db);
 	if (rc != STORE_OK) {
 		*items = json_array();
@@ -177,10 +144,10 @@ store_action_report(struct store *st, const char *vm_id, long long id,
 	rc = db_begin(db);
 	if (rc != STORE_OK)
 		goto out;
-	rc = first_row(db,
-	               "SELECT status, type, version FROM actions "
-	               "WHERE id = CAST(?1 AS INTEGER) AND vm_id = ?2",
-	               idtext, vm_id, &cur);
+	rc = db_get_row(db,
+	                "SELECT status, type, version FROM actions "
+	                "WHERE id = CAST(?1 AS INTEGER) AND vm_id = ?2",
+	                json_pack("[ss?]", idtext, vm_id), &cur);
 	if (rc != STORE_OK)
 		goto out;
 	status = json_string_value(json_object_get(cur, "status"));

@@ -27,23 +27,8 @@ store_alert_severity_rank(const char *severity)
 static int
 read_alert(struct db *db, long long id, json_t **out)
 {
-	sqlite3_stmt *stmt =
-	    db_prepare(db, "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1");
-	int rc = STORE_ERR, step;
-
-	*out = NULL;
-	if (stmt == NULL)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, id);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		*out = db_row_json(stmt);
-		rc = STORE_OK;
-	} else {
-		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
-	}
-	db_done(stmt);
-	return rc;
+	return db_get_row(db, "SELECT " ALERT_COLS " FROM alerts WHERE id = ?1",
+	                  json_pack("[I]", id), out);
 }
 
 /*

@@ -122,22 +122,8 @@ static int
 get_row(struct store *st, const char *sql, long long id, json_t **out)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = db_prepare(db, sql);
-	int rc = STORE_ERR, step;
+	int rc = db_get_row(db, sql, json_pack("[I]", id), out);
 
-	*out = NULL;
-	if (stmt != NULL) {
-		sqlite3_bind_int64(stmt, 1, id);
-		step = sqlite3_step(stmt);
-		if (step == SQLITE_ROW) {
-			*out = db_row_json(stmt);
-			rc = STORE_OK;
-		} else {
-			rc = step == SQLITE_DONE ? STORE_NOTFOUND
-			                         : db_rc(db, step);
-		}
-	}
-	db_done(stmt);
 	store_release(st, db);
 	return rc;
 }
@@ -306,28 +292,17 @@ store_user_find(struct store *st, const char *username, char **hash,
                 json_t **user)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt =
-	    db_prepare(db, "SELECT " USER_COLS ", password_hash FROM users "
-	                   "WHERE username = ?1");
-	int rc = STORE_ERR, step;
+	int rc = db_get_row(db,
+	                    "SELECT " USER_COLS ", password_hash FROM users "
+	                    "WHERE username = ?1",
+	                    json_pack("[s?]", username), user);
 
 	*hash = NULL;
-	*user = NULL;
-	if (stmt != NULL) {
-		db_bind_text(stmt, 1, username);
-		step = sqlite3_step(stmt);
-		if (step == SQLITE_ROW) {
-			*user = db_row_json(stmt);
-			*hash = xstrdup(json_string_value(
-			    json_object_get(*user, "password_hash")));
-			json_object_del(*user, "password_hash");
-			rc = STORE_OK;
-		} else {
-			rc = step == SQLITE_DONE ? STORE_NOTFOUND
-			                         : db_rc(db, step);
-		}
+	if (rc == STORE_OK) {
+		*hash = xstrdup(
+		    json_string_value(json_object_get(*user, "password_hash")));
+		json_object_del(*user, "password_hash");
 	}
-	db_done(stmt);
 	store_release(st, db);
 	return rc;
 }

@@ -67,26 +67,9 @@ store_customer_list(struct store *st, const struct customer_filter *f,
 static int
 get_on(struct db *db, const char *id, json_t **out)
 {
-	sqlite3_stmt *stmt;
-	int rc = STORE_ERR, step;
-
-	*out = NULL;
-	stmt = db_prepare(db, "SELECT " CUSTOMER_COLS
-	                      " FROM customers WHERE id = ?1");
-	if (stmt == NULL)
-		return STORE_ERR;
-	db_bind_text(stmt, 1, id);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		*out = db_row_json(stmt);
-		rc = STORE_OK;
-	} else if (step == SQLITE_DONE) {
-		rc = STORE_NOTFOUND;
-	} else {
-		rc = db_rc(db, step);
-	}
-	db_done(stmt);
-	return rc;
+	return db_get_row(
+	    db, "SELECT " CUSTOMER_COLS " FROM customers WHERE id = ?1",
+	    json_pack("[s?]", id), out);
 }
 
 int
@@ -103,22 +86,9 @@ int
 store_customer_exists(struct store *st, const char *id)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt;
-	int rc = STORE_ERR, step;
+	int rc = db_get_row(db, "SELECT 1 FROM customers WHERE id = ?1",
+	                    json_pack("[s?]", id), NULL);
 
-	stmt = db_prepare(db, "SELECT 1 FROM customers WHERE id = ?1");
-	if (stmt == NULL)
-		goto out;
-	db_bind_text(stmt, 1, id);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW)
-		rc = STORE_OK;
-	else if (step == SQLITE_DONE)
-		rc = STORE_NOTFOUND;
-	else
-		rc = db_rc(db, step);
-	db_done(stmt);
-out:
 	store_release(st, db);
 	return rc;
 }
@@ -171,44 +141,18 @@ store_customer_update(struct store *st, const char *id, json_t *set,
                       const char **conflict, json_t **out)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = NULL;
-	struct buf sql;
-	int rc, i, n = 0;
+	int rc;
 
 	*out = NULL;
 	*conflict = NULL;
-	buf_init(&sql, 0);
-	buf_puts(&sql, "UPDATE customers SET ");
-	for (i = 0; writable[i] != NULL; i++) {
-		if (json_object_get(set, writable[i]) == NULL)
-			continue;
-		buf_printf(&sql, "%s%s = ?%d", n ? ", " : "", writable[i],
-		           i + 2);
-		n++;
-	}
-	buf_puts(&sql, " WHERE id = ?1");
 	rc = db_begin(db);
 	if (rc != STORE_OK)
 		goto out;
-	if (n > 0) {
-		stmt = db_prepare(db, sql.data);
-		rc = STORE_ERR;
-		if (stmt == NULL)
-			goto out;
-		db_bind_text(stmt, 1, id);
-		for (i = 0; writable[i] != NULL; i++) {
-			json_t *v = json_object_get(set, writable[i]);
-
-			if (v != NULL)
-				db_bind_json(stmt, i + 2, v);
-		}
-		rc = db_rc(db, sqlite3_step(stmt));
-		if (rc == STORE_CONFLICT)
-			*conflict = conflict_field(db);
-		db_done(stmt);
-		if (rc != STORE_OK)
-			goto out;
-	}
+	rc = db_update_fields(db, "customers", writable, id, set);
+	if (rc == STORE_CONFLICT)
+		*conflict = conflict_field(db);
+	if (rc != STORE_OK)
+		goto out;
 	rc = get_on(db, id, out);
 	if (rc == STORE_OK)
 		rc = db_commit(db);
@@ -218,7 +162,6 @@ store_customer_update(struct store *st, const char *id, json_t *set,
 	}
 out:
 	db_rollback(db);
-	buf_free(&sql);
 	store_release(st, db);
 	return rc;
 }

@@ -13,23 +13,12 @@
 static int
 rollout_read(struct db *db, long long id, json_t **out)
 {
-	sqlite3_stmt *stmt = db_prepare(db, "SELECT " STORE_UPDATE_COLS
-	                                    " FROM updates u WHERE u.id = ?1");
-	int rc, step;
+	int rc = db_get_row(
+	    db, "SELECT " STORE_UPDATE_COLS " FROM updates u WHERE u.id = ?1",
+	    json_pack("[I]", id), out);
 
-	*out = NULL;
-	if (stmt == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(stmt, 1, id);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		*out = db_row_json(stmt);
+	if (rc == STORE_OK)
 		store_update_fix_progress(*out);
-		rc = STORE_OK;
-	} else {
-		rc = step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
-	}
-	db_done(stmt);
 	return rc;
 }
 

@@ -454,49 +454,22 @@ store_vm_update(struct store *st, const char *id, json_t *set,
                 const char **conflict, struct buf *out)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt;
-	struct buf sql;
-	int rc, i, n = 0;
+	int rc;
 
 	*conflict = NULL;
-	buf_init(&sql, 0);
-	buf_puts(&sql, "UPDATE vms SET ");
-	for (i = 0; writable[i] != NULL; i++) {
-		if (json_object_get(set, writable[i]) == NULL)
-			continue;
-		buf_printf(&sql, "%s%s = ?%d", n ? ", " : "", writable[i],
-		           i + 2);
-		n++;
-	}
-	buf_puts(&sql, " WHERE id = ?1");
 	rc = db_begin(db);
 	if (rc != STORE_OK)
 		goto out;
-	if (n > 0) {
-		stmt = db_prepare(db, sql.data);
-		rc = STORE_ERR;
-		if (stmt == NULL)
-			goto out;
-		db_bind_text(stmt, 1, id);
-		for (i = 0; writable[i] != NULL; i++) {
-			json_t *v = json_object_get(set, writable[i]);
-
-			if (v != NULL)
-				db_bind_json(stmt, i + 2, v);
-		}
-		rc = db_rc(db, sqlite3_step(stmt));
-		if (rc == STORE_CONFLICT)
-			*conflict = conflict_field(db);
-		db_done(stmt);
-		if (rc != STORE_OK)
-			goto out;
-	}
+	rc = db_update_fields(db, "vms", writable, id, set);
+	if (rc == STORE_CONFLICT)
+		*conflict = conflict_field(db);
+	if (rc != STORE_OK)
+		goto out;
 	rc = get_on(db, id, out);
 	if (rc == STORE_OK)
 		rc = db_commit(db);
 out:
 	db_rollback(db);
-	buf_free(&sql);
 	store_release(st, db);
 	return rc;
 }
