@@ -86,6 +86,24 @@ bind_opt_double(sqlite3_stmt *stmt, int i, bool has, double v)
 }
 
 /*
+ * Binds the figures of hb (cpu, mem, disk, disk_used, load1, uptime,
+ * quota) to ?first and the six parameters after it; an absent figure is
+ * left NULL.
+ */
+static void
+bind_figures(sqlite3_stmt *stmt, int first, const struct heartbeat *hb)
+{
+	sqlite3_bind_double(stmt, first, hb->cpu);
+	sqlite3_bind_double(stmt, first + 1, hb->mem);
+	sqlite3_bind_double(stmt, first + 2, hb->disk);
+	sqlite3_bind_double(stmt, first + 3, hb->disk_used);
+	bind_opt_double(stmt, first + 4, hb->has_load1, hb->load1);
+	if (hb->has_uptime)
+		sqlite3_bind_int64(stmt, first + 5, hb->uptime);
+	bind_opt_double(stmt, first + 6, hb->has_quota, hb->quota);
+}
+
+/*
  * Applies one heartbeat inside the open transaction. fleet_has_open_actions
  * false: no VM has any, so none is looked up. Returns STORE_*.
  */
@@ -105,14 +123,7 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 	db_bind_text(s, 1, hb->vm_id);
 	sqlite3_bind_int64(s, 2, now);
 	db_bind_text(s, 3, hb->version);
-	sqlite3_bind_double(s, 4, hb->cpu);
-	sqlite3_bind_double(s, 5, hb->mem);
-	sqlite3_bind_double(s, 6, hb->disk);
-	sqlite3_bind_double(s, 7, hb->disk_used);
-	bind_opt_double(s, 8, hb->has_load1, hb->load1);
-	if (hb->has_uptime)
-		sqlite3_bind_int64(s, 9, hb->uptime);
-	bind_opt_double(s, 10, hb->has_quota, hb->quota);
+	bind_figures(s, 4, hb);
 	step = sqlite3_step(s);
 	if (step != SQLITE_ROW) {
 		db_done(s);
@@ -145,14 +156,7 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 		return STORE_ERR;
 	db_bind_text(s, 1, hb->vm_id);
 	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_double(s, 3, hb->cpu);
-	sqlite3_bind_double(s, 4, hb->mem);
-	sqlite3_bind_double(s, 5, hb->disk);
-	sqlite3_bind_double(s, 6, hb->disk_used);
-	bind_opt_double(s, 7, hb->has_load1, hb->load1);
-	if (hb->has_uptime)
-		sqlite3_bind_int64(s, 8, hb->uptime);
-	bind_opt_double(s, 9, hb->has_quota, hb->quota);
+	bind_figures(s, 3, hb);
 	step = sqlite3_step(s);
 	db_done(s);
 	if (step != SQLITE_DONE)
