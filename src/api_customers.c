@@ -14,36 +14,6 @@
 static const char *const tiers[] = {"starter", "pro", "enterprise", NULL};
 static const char *const billing[] = {"active", "inactive", "overdue", NULL};
 
-/* Checks a ?key= filter against allowed (NULL: any text up to 200). */
-static bool
-query_filter(struct request *r, const char *key, const char *const *allowed,
-             const char **out)
-{
-	const char *v = req_query(r, key);
-	size_t i;
-
-	*out = NULL;
-	if (v == NULL || v[0] == '\0')
-		return true;
-	if (allowed == NULL) {
-		if (v_utf8_len(v) > 200) {
-			reply_error(r, 400, "validation_failed", key,
-			            "%s must be at most 200 characters", key);
-			return false;
-		}
-		*out = v;
-		return true;
-	}
-	for (i = 0; allowed[i] != NULL; i++) {
-		if (strcmp(v, allowed[i]) == 0) {
-			*out = allowed[i];
-			return true;
-		}
-	}
-	reply_error(r, 400, "validation_failed", key, "unknown %s", key);
-	return false;
-}
-
 static void
 customers_list(struct request *r)
 {
@@ -53,9 +23,10 @@ customers_list(struct request *r)
 	int rc;
 
 	if (!reply_page_params(r, &limit, &offset) ||
-	    !query_filter(r, "tier", tiers, &f.tier) ||
-	    !query_filter(r, "billing_status", billing, &f.billing_status) ||
-	    !query_filter(r, "q", NULL, &f.q))
+	    !reply_query_filter(r, "tier", tiers, &f.tier) ||
+	    !reply_query_filter(r, "billing_status", billing,
+	                        &f.billing_status) ||
+	    !reply_query_filter(r, "q", NULL, &f.q))
 		return;
 	rc = store_customer_list(r->srv->st, &f, limit, offset, &items, &total);
 	if (rc != STORE_OK) {
@@ -115,16 +86,6 @@ customers_vms(struct request *r)
 	r->status = 200;
 }
 
-/* Fails when key is present as JSON null. */
-static void
-not_null(json_t *body, const char *key, struct verr *e)
-{
-	json_t *v = json_object_get(body, key);
-
-	if (v != NULL && json_is_null(v))
-		verr_set(e, key, "%s must not be null", key);
-}
-
 /*
  * Checks the writable fields of body into set (borrowed, gets new
  * values). create: the required ones must be there and null is absent;
@@ -136,44 +97,30 @@ customer_fields(json_t *body, bool create, json_t *set, struct verr *e)
 	const char *s;
 	double d;
 
-	if (create && json_object_get(body, "id") != NULL &&
-	    !json_is_null(json_object_get(body, "id")) &&
-	    v_string(body, "id", false, 1, 64, &s, e)) {
-		if (!v_is_id(s))
-			verr_set(e, "id",
-			         "id must match "
-			         "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-		else
-			json_object_set_new(set, "id", json_string(s));
-	}
+	if (create)
+		v_string_to(body, "id", false, 1, 64, v_is_id,
+		            "id must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+		            set, e);
 	if (!create)
-		not_null(body, "name", e);
-	if (v_string(body, "name", create, 1, 200, &s, e))
-		json_object_set_new(set, "name", json_string(s));
+		v_not_null(body, "name", e);
+	v_string_to(body, "name", create, 1, 200, NULL, NULL, set, e);
 	if (!create)
-		not_null(body, "email", e);
-	if (v_string(body, "email", create, 3, 254, &s, e)) {
-		if (!v_is_email(s))
-			verr_set(e, "email",
-			         "email must be an address like "
-			         "name@example.com");
-		else
-			json_object_set_new(set, "email", json_string(s));
-	}
-	if (v_string(body, "company", false, 0, 200, &s, e))
-		json_object_set_new(set, "company", json_string(s));
-	else if (!create && json_is_null(json_object_get(body, "company")))
+		v_not_null(body, "email", e);
+	v_string_to(body, "email", create, 3, 254, v_is_email,
+	            "email must be an address like name@example.com", set, e);
+	if (!v_string_to(body, "company", false, 0, 200, NULL, NULL, set, e) &&
+	    !create && json_is_null(json_object_get(body, "company")))
 		json_object_set_new(set, "company", json_null());
 	if (!create)
-		not_null(body, "tier", e);
+		v_not_null(body, "tier", e);
 	if (v_enum(body, "tier", create, tiers, &s, e))
 		json_object_set_new(set, "tier", json_string(s));
 	if (!create)
-		not_null(body, "billing_status", e);
+		v_not_null(body, "billing_status", e);
 	if (v_enum(body, "billing_status", false, billing, &s, e))
 		json_object_set_new(set, "billing_status", json_string(s));
 	if (!create)
-		not_null(body, "monthly_fee", e);
+		v_not_null(body, "monthly_fee", e);
 	if (v_number(body, "monthly_fee", false, 0, false, 1e9, &d, e))
 		json_object_set_new(set, "monthly_fee", json_real(d));
 }
@@ -192,21 +139,13 @@ reply_write_failed(struct request *r, int rc, const char *conflict)
 static void
 customers_create(struct request *r)
 {
-	json_t *body = reply_need_object(r), *c, *row;
-	struct verr e = {0};
+	json_t *c = reply_need_fields(r, true, customer_fields), *row;
 	const char *conflict;
 	char id[72];
 	int rc;
 
-	if (body == NULL)
+	if (c == NULL)
 		return;
-	c = json_object();
-	customer_fields(body, true, c, &e);
-	if (e.failed) {
-		json_decref(c);
-		reply_invalid(r, &e);
-		return;
-	}
 	if (json_object_get(c, "id") == NULL) {
 		memcpy(id, "cus_", 4);
 		util_random_hex(id + 4, 8);
@@ -229,8 +168,7 @@ customers_create(struct request *r)
 static void
 customers_update(struct request *r)
 {
-	json_t *body, *set, *row;
-	struct verr e = {0};
+	json_t *set, *row;
 	const char *conflict;
 	int rc;
 
@@ -238,16 +176,9 @@ customers_update(struct request *r)
 		reply_not_found(r, "customer");
 		return;
 	}
-	body = reply_need_object(r);
-	if (body == NULL)
+	set = reply_need_fields(r, false, customer_fields);
+	if (set == NULL)
 		return;
-	set = json_object();
-	customer_fields(body, false, set, &e);
-	if (e.failed) {
-		json_decref(set);
-		reply_invalid(r, &e);
-		return;
-	}
 	rc = store_customer_update(r->srv->st, r->params[0], set, &conflict,
 	                           &row);
 	json_decref(set);

@@ -20,36 +20,6 @@ static const char *const tiers[] = {"starter", "pro", "enterprise", NULL};
 static const char *const statuses[] = {"online", "offline", "maintenance",
                                        "error", NULL};
 
-/* Checks a ?key= filter against allowed (NULL: any text up to 200). */
-static bool
-query_filter(struct request *r, const char *key, const char *const *allowed,
-             const char **out)
-{
-	const char *v = req_query(r, key);
-	size_t i;
-
-	*out = NULL;
-	if (v == NULL || v[0] == '\0')
-		return true;
-	if (allowed == NULL) {
-		if (v_utf8_len(v) > 200) {
-			reply_error(r, 400, "validation_failed", key,
-			            "%s must be at most 200 characters", key);
-			return false;
-		}
-		*out = v;
-		return true;
-	}
-	for (i = 0; allowed[i] != NULL; i++) {
-		if (strcmp(v, allowed[i]) == 0) {
-			*out = allowed[i];
-			return true;
-		}
-	}
-	reply_error(r, 400, "validation_failed", key, "unknown %s", key);
-	return false;
-}
-
 static void
 vms_list(struct request *r)
 {
@@ -58,10 +28,10 @@ vms_list(struct request *r)
 	int rc;
 
 	if (!reply_page_params(r, &limit, &offset) ||
-	    !query_filter(r, "status", statuses, &f.status) ||
-	    !query_filter(r, "tier", tiers, &f.tier) ||
-	    !query_filter(r, "customer_id", NULL, &f.customer_id) ||
-	    !query_filter(r, "q", NULL, &f.q))
+	    !reply_query_filter(r, "status", statuses, &f.status) ||
+	    !reply_query_filter(r, "tier", tiers, &f.tier) ||
+	    !reply_query_filter(r, "customer_id", NULL, &f.customer_id) ||
+	    !reply_query_filter(r, "q", NULL, &f.q))
 		return;
 	buf_reset(&r->out);
 	buf_puts(&r->out, "{\"items\":");
@@ -100,16 +70,6 @@ vms_get(struct request *r)
 	reply_vm(r, r->params[0]);
 }
 
-/* Fails when key is present as JSON null. */
-static void
-not_null(json_t *body, const char *key, struct verr *e)
-{
-	json_t *v = json_object_get(body, key);
-
-	if (v != NULL && json_is_null(v))
-		verr_set(e, key, "%s must not be null", key);
-}
-
 /*
  * Checks the writable fields of body into set (borrowed, gets new
  * values). create: the required ones must be there and null is absent;
@@ -122,27 +82,16 @@ vm_fields(json_t *body, bool create, json_t *set, struct verr *e)
 	long long i;
 	double d;
 
-	if (create && json_object_get(body, "id") != NULL &&
-	    !json_is_null(json_object_get(body, "id")) &&
-	    v_string(body, "id", false, 1, 64, &s, e)) {
-		if (!v_is_id(s))
-			verr_set(e, "id",
-			         "id must match "
-			         "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-		else
-			json_object_set_new(set, "id", json_string(s));
-	}
+	if (create)
+		v_string_to(body, "id", false, 1, 64, v_is_id,
+		            "id must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+		            set, e);
 	if (!create)
-		not_null(body, "hostname", e);
-	if (v_string(body, "hostname", create, 1, 253, &s, e)) {
-		if (!v_is_hostname(s))
-			verr_set(e, "hostname",
-			         "hostname must be an RFC 1123 host name");
-		else
-			json_object_set_new(set, "hostname", json_string(s));
-	}
+		v_not_null(body, "hostname", e);
+	v_string_to(body, "hostname", create, 1, 253, v_is_hostname,
+	            "hostname must be an RFC 1123 host name", set, e);
 	if (!create)
-		not_null(body, "ip_address", e);
+		v_not_null(body, "ip_address", e);
 	if (v_string(body, "ip_address", create, 1, 64, &s, e)) {
 		unsigned char a[16];
 		char canon[INET6_ADDRSTRLEN];
@@ -162,44 +111,35 @@ vm_fields(json_t *body, bool create, json_t *set, struct verr *e)
 		}
 	}
 	if (!create)
-		not_null(body, "customer_id", e);
-	if (v_string(body, "customer_id", create, 1, 64, &s, e)) {
-		if (!v_is_id(s))
-			verr_set(e, "customer_id",
-			         "customer_id does not name a customer");
-		else
-			json_object_set_new(set, "customer_id", json_string(s));
-	}
+		v_not_null(body, "customer_id", e);
+	v_string_to(body, "customer_id", create, 1, 64, v_is_id,
+	            "customer_id does not name a customer", set, e);
 	if (!create)
-		not_null(body, "tier", e);
+		v_not_null(body, "tier", e);
 	if (v_enum(body, "tier", false, tiers, &s, e))
 		json_object_set_new(set, "tier", json_string(s));
 	if (!create)
-		not_null(body, "status", e);
+		v_not_null(body, "status", e);
 	if (v_enum(body, "status", false, statuses, &s, e))
 		json_object_set_new(set, "status", json_string(s));
 	if (!create)
-		not_null(body, "cpu_cores", e);
+		v_not_null(body, "cpu_cores", e);
 	if (v_int(body, "cpu_cores", create, 1, 4096, &i, e))
 		json_object_set_new(set, "cpu_cores", json_integer(i));
 	if (!create)
-		not_null(body, "memory_gb", e);
+		v_not_null(body, "memory_gb", e);
 	if (v_number(body, "memory_gb", create, 0, true, 1e6, &d, e))
 		json_object_set_new(set, "memory_gb", json_real(d));
 	if (!create)
-		not_null(body, "disk_gb", e);
+		v_not_null(body, "disk_gb", e);
 	if (v_number(body, "disk_gb", create, 0, true, 1e9, &d, e))
 		json_object_set_new(set, "disk_gb", json_real(d));
-	if (v_string(body, "version", false, 1, 64, &s, e)) {
-		if (!v_is_version(s))
-			verr_set(e, "version", "version must look like 1.2.3");
-		else
-			json_object_set_new(set, "version", json_string(s));
-	} else if (!create && json_is_null(json_object_get(body, "version"))) {
+	if (!v_string_to(body, "version", false, 1, 64, v_is_version,
+	                 "version must look like 1.2.3", set, e) &&
+	    !create && json_is_null(json_object_get(body, "version")))
 		json_object_set_new(set, "version", json_null());
-	}
 	if (!create)
-		not_null(body, "monthly_cost", e);
+		v_not_null(body, "monthly_cost", e);
 	if (v_number(body, "monthly_cost", false, 0, false, 1e9, &d, e))
 		json_object_set_new(set, "monthly_cost", json_real(d));
 }
@@ -221,21 +161,13 @@ reply_write_failed(struct request *r, int rc, const char *conflict)
 static void
 vms_create(struct request *r)
 {
-	json_t *body = reply_need_object(r), *v;
-	struct verr e = {0};
+	json_t *v = reply_need_fields(r, true, vm_fields);
 	char id[72], token[AUTH_TOKEN_LEN + 1], hash[AUTH_HASH_LEN];
 	const char *conflict;
 	int rc;
 
-	if (body == NULL)
+	if (v == NULL)
 		return;
-	v = json_object();
-	vm_fields(body, true, v, &e);
-	if (e.failed) {
-		json_decref(v);
-		reply_invalid(r, &e);
-		return;
-	}
 	if (json_object_get(v, "id") == NULL) {
 		memcpy(id, "vm_", 3);
 		util_random_hex(id + 3, 8);
@@ -262,28 +194,13 @@ vms_create(struct request *r)
 	r->audit_target = r->audit_buf;
 }
 
+/* Applies set (stolen) to VM r->params[0]; answers 200 with the VM. */
 static void
-vms_update(struct request *r)
+reply_vm_update(struct request *r, json_t *set)
 {
-	json_t *body, *set;
-	struct verr e = {0};
 	const char *conflict;
 	int rc;
 
-	if (!v_is_id(r->params[0])) {
-		reply_not_found(r, "VM");
-		return;
-	}
-	body = reply_need_object(r);
-	if (body == NULL)
-		return;
-	set = json_object();
-	vm_fields(body, false, set, &e);
-	if (e.failed) {
-		json_decref(set);
-		reply_invalid(r, &e);
-		return;
-	}
 	buf_reset(&r->out);
 	rc = store_vm_update(r->srv->st, r->params[0], set, &conflict, &r->out);
 	json_decref(set);
@@ -292,6 +209,21 @@ vms_update(struct request *r)
 		return;
 	}
 	r->status = 200;
+}
+
+static void
+vms_update(struct request *r)
+{
+	json_t *set;
+
+	if (!v_is_id(r->params[0])) {
+		reply_not_found(r, "VM");
+		return;
+	}
+	set = reply_need_fields(r, false, vm_fields);
+	if (set == NULL)
+		return;
+	reply_vm_update(r, set);
 }
 
 static void
@@ -314,10 +246,9 @@ vms_delete(struct request *r)
 static void
 vms_set_status(struct request *r)
 {
-	json_t *body, *set;
+	json_t *body;
 	struct verr e = {0};
-	const char *status, *conflict;
-	int rc;
+	const char *status;
 
 	if (!v_is_id(r->params[0])) {
 		reply_not_found(r, "VM");
@@ -330,15 +261,7 @@ vms_set_status(struct request *r)
 		reply_invalid(r, &e);
 		return;
 	}
-	set = json_pack("{s:s}", "status", status);
-	buf_reset(&r->out);
-	rc = store_vm_update(r->srv->st, r->params[0], set, &conflict, &r->out);
-	json_decref(set);
-	if (rc != STORE_OK) {
-		reply_write_failed(r, rc, conflict);
-		return;
-	}
-	r->status = 200;
+	reply_vm_update(r, json_pack("{s:s}", "status", status));
 }
 
 static void

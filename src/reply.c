@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store.h"
 #include "util.h"
@@ -121,4 +122,51 @@ void
 reply_invalid(struct request *r, const struct verr *e)
 {
 	reply_error(r, 400, "validation_failed", e->field, "%s", e->msg);
+}
+
+bool
+reply_query_filter(struct request *r, const char *key,
+                   const char *const *allowed, const char **out)
+{
+	const char *v = req_query(r, key);
+	size_t i;
+
+	*out = NULL;
+	if (v == NULL || v[0] == '\0')
+		return true;
+	if (allowed == NULL) {
+		if (v_utf8_len(v) > 200) {
+			reply_error(r, 400, "validation_failed", key,
+			            "%s must be at most 200 characters", key);
+			return false;
+		}
+		*out = v;
+		return true;
+	}
+	for (i = 0; allowed[i] != NULL; i++) {
+		if (strcmp(v, allowed[i]) == 0) {
+			*out = allowed[i];
+			return true;
+		}
+	}
+	reply_error(r, 400, "validation_failed", key, "unknown %s", key);
+	return false;
+}
+
+json_t *
+reply_need_fields(struct request *r, bool create, reply_fields_fn *check)
+{
+	json_t *body = reply_need_object(r), *set;
+	struct verr e = {0};
+
+	if (body == NULL)
+		return NULL;
+	set = json_object();
+	check(body, create, set, &e);
+	if (e.failed) {
+		json_decref(set);
+		reply_invalid(r, &e);
+		return NULL;
+	}
+	return set;
 }

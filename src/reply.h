@@ -39,5 +39,26 @@ void reply_list(struct request *r, json_t *items, long long total,
 /* Answers 400 validation_failed for the first failure in e. */
 struct verr;
 void reply_invalid(struct request *r, const struct verr *e);
+/*
+ * Reads the ?key= filter into *out: NULL when absent or empty, else one
+ * of allowed (NULL-terminated) or, when allowed is NULL, any text of at
+ * most 200 characters (borrowed from the request). Answers 400 and
+ * returns false when the value is none of these.
+ */
+bool reply_query_filter(struct request *r, const char *key,
+                        const char *const *allowed, const char **out);
+/*
+ * Checks the fields of body into set (borrowed, gets new values); create
+ * tells a create from an update. The first failure goes into e.
+ */
+typedef void reply_fields_fn(json_t *body, bool create, json_t *set,
+                             struct verr *e);
+/*
+ * Requires a JSON object body and checks it with check into a new
+ * object. Returns that object (the caller owns it), or NULL when the
+ * request was answered 400.
+ */
+json_t *reply_need_fields(struct request *r, bool create,
+                          reply_fields_fn *check);
 
 #endif

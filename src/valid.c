@@ -73,6 +73,31 @@ v_string(json_t *o, const char *key, bool required, size_t min_chars,
 	return true;
 }
 
+void
+v_not_null(json_t *o, const char *key, struct verr *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v != NULL && json_is_null(v))
+		verr_set(e, key, "%s must not be null", key);
+}
+
+bool
+v_string_to(json_t *o, const char *key, bool required, size_t min_chars,
+            size_t max_chars, bool (*check)(const char *), const char *msg,
+            json_t *set, struct verr *e)
+{
+	const char *s;
+
+	if (!v_string(o, key, required, min_chars, max_chars, &s, e))
+		return false;
+	if (check != NULL && !check(s))
+		verr_set(e, key, "%s", msg);
+	else
+		json_object_set_new(set, key, json_string(s));
+	return true;
+}
+
 bool
 v_enum(json_t *o, const char *key, bool required, const char *const *allowed,
        const char **out, struct verr *e)

@@ -35,6 +35,16 @@ bool v_int(json_t *o, const char *key, bool required, long long min,
            long long max, long long *out, struct verr *e);
 bool v_bool(json_t *o, const char *key, bool required, bool *out,
             struct verr *e);
+/* Fails with "must not be null" when key is present as JSON null. */
+void v_not_null(json_t *o, const char *key, struct verr *e);
+/*
+ * v_string, then check (NULL for none): a string that passes is copied
+ * into the object set under key, one that does not fails with msg.
+ * Returns what v_string returned.
+ */
+bool v_string_to(json_t *o, const char *key, bool required, size_t min_chars,
+                 size_t max_chars, bool (*check)(const char *), const char *msg,
+                 json_t *set, struct verr *e);
 
 /* Number of UTF-8 code points in s (s is valid UTF-8, as jansson keeps). */
 size_t v_utf8_len(const char *s);
