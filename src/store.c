@@ -371,14 +371,12 @@ db_get_row(struct db *db, const char *sql, json_t *args, json_t **out)
 {
 	sqlite3_stmt *stmt = db_prepare(db, sql);
 	int rc = STORE_ERR, step;
-	size_t i;
 
 	if (out != NULL)
 		*out = NULL;
 	if (stmt == NULL)
 		goto out;
-	for (i = 0; i < json_array_size(args); i++)
-		db_bind_json(stmt, (int)i + 1, json_array_get(args, i));
+	db_bind_args(stmt, args);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW) {
 		if (out != NULL)
@@ -391,6 +389,50 @@ db_get_row(struct db *db, const char *sql, json_t *args, json_t **out)
 out:
 	json_decref(args);
 	return rc;
+}
+
+int
+db_change(struct db *db, const char *sql, json_t *args)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int rc = STORE_ERR;
+
+	if (stmt != NULL) {
+		db_bind_args(stmt, args);
+		rc = db_rc(db, sqlite3_step(stmt));
+		if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
+			rc = STORE_NOTFOUND;
+		db_done(stmt);
+	}
+	json_decref(args);
+	return rc;
+}
+
+int
+db_insert(struct db *db, const char *sql, json_t *args, long long *id)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int rc = STORE_ERR;
+
+	*id = 0;
+	if (stmt != NULL) {
+		db_bind_args(stmt, args);
+		rc = db_rc(db, sqlite3_step(stmt));
+		if (rc == STORE_OK)
+			*id = sqlite3_last_insert_rowid(db_handle(db));
+		db_done(stmt);
+	}
+	json_decref(args);
+	return rc;
+}
+
+const char *
+db_conflict_field(struct db *db, const char *unique)
+{
+	if (sqlite3_extended_errcode(db_handle(db)) ==
+	    SQLITE_CONSTRAINT_PRIMARYKEY)
+		return "id";
+	return unique;
 }
 
 int
@@ -428,6 +470,15 @@ db_update_fields(struct db *db, const char *table, const char *const *cols,
 out:
 	buf_free(&sql);
 	return rc;
+}
+
+void
+db_bind_args(sqlite3_stmt *stmt, json_t *args)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(args); i++)
+		db_bind_json(stmt, (int)i + 1, json_array_get(args, i));
 }
 
 void
@@ -547,15 +598,6 @@ qb_add(struct qb *q, const char *clause, int nvals, ...)
 	va_end(ap);
 }
 
-static void
-qb_bind(struct qb *q, sqlite3_stmt *stmt)
-{
-	size_t i;
-
-	for (i = 0; i < json_array_size(q->args); i++)
-		db_bind_json(stmt, (int)i + 1, json_array_get(q->args, i));
-}
-
 int
 store_list(struct store *st, const char *cols, const char *from, struct qb *q,
            const char *order, long long limit, long long offset,
@@ -575,7 +617,7 @@ store_list(struct store *st, const char *cols, const char *from, struct qb *q,
 	stmt = db_prepare(db, sql.data);
 	if (stmt == NULL)
 		goto out;
-	qb_bind(q, stmt);
+	db_bind_args(stmt, q->args);
 	step = sqlite3_step(stmt);
 	if (step != SQLITE_ROW) {
 		rc = db_rc(db, step);
@@ -593,7 +635,7 @@ store_list(struct store *st, const char *cols, const char *from, struct qb *q,
 	stmt = db_prepare(db, sql.data);
 	if (stmt == NULL)
 		goto out;
-	qb_bind(q, stmt);
+	db_bind_args(stmt, q->args);
 	sqlite3_bind_int64(stmt, n + 1, limit);
 	sqlite3_bind_int64(stmt, n + 2, offset);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {

@@ -75,6 +75,8 @@ int db_rc(struct db *db, int rc);
 /* Binds a JSON scalar (string, number, bool, null; NULL too) to index i. */
 void db_bind_json(sqlite3_stmt *stmt, int i, json_t *v);
 void db_bind_text(sqlite3_stmt *stmt, int i, const char *s);
+/* Binds the values of the array args (borrowed) to ?1, ?2, .... */
+void db_bind_args(sqlite3_stmt *stmt, json_t *args);
 
 /*
  * Small helpers shared by the store modules of the background work
@@ -105,6 +107,23 @@ int db_get_row(struct db *db, const char *sql, json_t *args, json_t **out);
  * Does nothing when set has none of them. Returns STORE_*; after a
  * failure the connection's error is still the UPDATE's.
  */
+/*
+ * Runs the write sql with the values of the array args (stolen, NULL for
+ * none) bound to ?1, ?2, .... Returns STORE_NOTFOUND when it changed no
+ * row, or another STORE_*.
+ */
+int db_change(struct db *db, const char *sql, json_t *args);
+/*
+ * Runs the INSERT sql with the values of the array args (stolen) bound
+ * to ?1, ?2, ...; *id is the new row's rowid (0 on failure). Returns
+ * STORE_*.
+ */
+int db_insert(struct db *db, const char *sql, json_t *args, long long *id);
+/*
+ * Which field a write that gave STORE_CONFLICT ran into: "id" for the
+ * primary key, else unique (the table's other UNIQUE column).
+ */
+const char *db_conflict_field(struct db *db, const char *unique);
 int db_update_fields(struct db *db, const char *table, const char *const *cols,
                      const char *id, json_t *set);
 

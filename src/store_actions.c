@@ -37,7 +37,6 @@ store_action_request(struct store *st, const char *vm_id, const char *type,
                      const char *requested_by, bool *created, json_t **out)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt;
 	long long id;
 	int rc;
 
@@ -59,19 +58,13 @@ store_action_request(struct store *st, const char *vm_id, const char *type,
 	if (rc != STORE_NOTFOUND)
 		goto out; /* the open one, or an error */
 
-	stmt = db_prepare(db, "INSERT INTO actions (vm_id, type, status, "
-	                      "requested_by, created_at, updated_at) "
-	                      "VALUES (?1, ?2, 'pending', ?3, ?4, ?4)");
-	rc = STORE_ERR;
-	if (stmt == NULL)
-		goto out;
-	db_bind_text(stmt, 1, vm_id);
-	db_bind_text(stmt, 2, type);
-	db_bind_text(stmt, 3, requested_by);
-	sqlite3_bind_int64(stmt, 4, util_now());
-	rc = db_rc(db, sqlite3_step(stmt));
-	id = sqlite3_last_insert_rowid(db_handle(db));
-	db_done(stmt);
+	rc = db_insert(db,
+	               "INSERT INTO actions (vm_id, type, status, "
+	               "requested_by, created_at, updated_at) "
+	               "VALUES (?1, ?2, 'pending', ?3, ?4, ?4)",
+	               json_pack("[s?s?s?I]", vm_id, type, requested_by,
+	                         (json_int_t)util_now()),
+	               &id);
 	if (rc != STORE_OK)
 		goto out;
 	if (strcmp(type, "rebuild") == 0) {

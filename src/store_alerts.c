@@ -108,27 +108,14 @@ insert_alert(struct db *db, const char *vm_id, const char *customer_id,
              const char *type, const char *severity, const char *message,
              const char *source, long long *id)
 {
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "INSERT INTO alerts (vm_id, customer_id, type, severity, "
-	        "message, created_at, source) "
-	        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-	int rc = STORE_ERR;
-
-	*id = 0;
-	if (stmt == NULL)
-		return rc;
-	db_bind_text(stmt, 1, vm_id);
-	db_bind_text(stmt, 2, customer_id);
-	db_bind_text(stmt, 3, type);
-	db_bind_text(stmt, 4, severity);
-	db_bind_text(stmt, 5, message);
-	sqlite3_bind_int64(stmt, 6, util_now());
-	db_bind_text(stmt, 7, source);
-	rc = db_rc(db, sqlite3_step(stmt));
-	if (rc == STORE_OK)
-		*id = sqlite3_last_insert_rowid(db_handle(db));
-	db_done(stmt);
-	return rc;
+	return db_insert(db,
+	                 "INSERT INTO alerts (vm_id, customer_id, type, "
+	                 "severity, message, created_at, source) "
+	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	                 json_pack("[s?s?s?s?s?Is?]", vm_id, customer_id, type,
+	                           severity, message, (json_int_t)util_now(),
+	                           source),
+	                 id);
 }
 
 int

@@ -135,23 +135,15 @@ store_token_create(struct store *st, const char *name, const char *role,
                    const char *vm_id, const char *hash, json_t **out)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "INSERT INTO tokens (name, role, vm_id, hash, created_at) "
-	        "VALUES (?1, ?2, ?3, ?4, ?5)");
-	long long id = 0;
-	int rc = STORE_ERR;
+	long long id;
+	int rc = db_insert(db,
+	                   "INSERT INTO tokens (name, role, vm_id, hash, "
+	                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	                   json_pack("[s?s?s?s?I]", name, role, vm_id, hash,
+	                             (json_int_t)util_now()),
+	                   &id);
 
 	*out = NULL;
-	if (stmt != NULL) {
-		db_bind_text(stmt, 1, name);
-		db_bind_text(stmt, 2, role);
-		db_bind_text(stmt, 3, vm_id);
-		db_bind_text(stmt, 4, hash);
-		sqlite3_bind_int64(stmt, 5, util_now());
-		rc = db_rc(db, sqlite3_step(stmt));
-		id = sqlite3_last_insert_rowid(db_handle(db));
-	}
-	db_done(stmt);
 	store_release(st, db);
 	if (rc != STORE_OK)
 		return rc;
@@ -178,17 +170,10 @@ int
 store_token_delete(struct store *st, long long id)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "DELETE FROM tokens WHERE id = ?1 AND vm_id IS NULL");
-	int rc = STORE_ERR;
+	int rc =
+	    db_change(db, "DELETE FROM tokens WHERE id = ?1 AND vm_id IS NULL",
+	              json_pack("[I]", id));
 
-	if (stmt != NULL) {
-		sqlite3_bind_int64(stmt, 1, id);
-		rc = db_rc(db, sqlite3_step(stmt));
-		if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
-			rc = STORE_NOTFOUND;
-	}
-	db_done(stmt);
 	store_release(st, db);
 	return rc;
 }
@@ -240,23 +225,16 @@ store_user_add(struct store *st, const char *username, const char *role,
                const char *password_hash, json_t **out)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt =
-	    db_prepare(db, "INSERT INTO users (username, role, password_hash, "
-	                   "created_at) VALUES (?1, ?2, ?3, ?4)");
-	long long id = 0;
-	int rc = STORE_ERR;
+	long long id;
+	int rc = db_insert(db,
+	                   "INSERT INTO users (username, role, password_hash, "
+	                   "created_at) VALUES (?1, ?2, ?3, ?4)",
+	                   json_pack("[s?s?s?I]", username, role, password_hash,
+	                             (json_int_t)util_now()),
+	                   &id);
 
 	if (out != NULL)
 		*out = NULL;
-	if (stmt != NULL) {
-		db_bind_text(stmt, 1, username);
-		db_bind_text(stmt, 2, role);
-		db_bind_text(stmt, 3, password_hash);
-		sqlite3_bind_int64(stmt, 4, util_now());
-		rc = db_rc(db, sqlite3_step(stmt));
-		id = sqlite3_last_insert_rowid(db_handle(db));
-	}
-	db_done(stmt);
 	store_release(st, db);
 	if (rc != STORE_OK || out == NULL)
 		return rc;

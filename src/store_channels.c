@@ -58,41 +58,25 @@ store_channel_create(struct store *st, const char *url, const char *format,
                      const char *min_severity, bool enabled, json_t **out)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "INSERT INTO channels (url, format, min_severity, enabled,"
-	        " created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
 	long long id;
-	int rc = STORE_ERR, step;
+	int rc;
 
 	*out = NULL;
-	if (stmt == NULL)
-		goto out;
-	db_bind_text(stmt, 1, url);
-	db_bind_text(stmt, 2, format);
-	db_bind_text(stmt, 3, min_severity);
-	sqlite3_bind_int(stmt, 4, enabled);
-	sqlite3_bind_int64(stmt, 5, util_now());
-	rc = db_step_done(db, stmt);
-	if (rc != STORE_OK)
-		goto out;
-	id = sqlite3_last_insert_rowid(db_handle(db));
-	stmt = db_prepare(db, "SELECT " CHANNEL_COLS
-	                      " FROM channels c WHERE id = ?1");
-	if (stmt == NULL) {
+	rc = db_insert(db,
+	               "INSERT INTO channels (url, format, min_severity, "
+	               "enabled, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	               json_pack("[s?s?s?bI]", url, format, min_severity,
+	                         enabled, (json_int_t)util_now()),
+	               &id);
+	if (rc == STORE_OK)
+		rc = db_get_row(
+		    db, "SELECT " CHANNEL_COLS " FROM channels c WHERE id = ?1",
+		    json_pack("[I]", id), out);
+	/* The row just written must be there. */
+	if (rc == STORE_NOTFOUND)
 		rc = STORE_ERR;
-		goto out;
-	}
-	sqlite3_bind_int64(stmt, 1, id);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		*out = db_row_json(stmt);
+	if (rc == STORE_OK)
 		channel_fix(*out);
-	}
-	rc = step == SQLITE_ROW ? STORE_OK : db_rc(db, step);
-	if (step == SQLITE_DONE)
-		rc = STORE_ERR;
-	db_done(stmt);
-out:
 	store_release(st, db);
 	return rc;
 }
@@ -101,17 +85,9 @@ int
 store_channel_delete(struct store *st, long long id)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt =
-	    db_prepare(db, "DELETE FROM channels WHERE id = ?1");
-	int rc = STORE_ERR;
+	int rc = db_change(db, "DELETE FROM channels WHERE id = ?1",
+	                   json_pack("[I]", id));
 
-	if (stmt != NULL) {
-		sqlite3_bind_int64(stmt, 1, id);
-		rc = db_rc(db, sqlite3_step(stmt));
-		if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
-			rc = STORE_NOTFOUND;
-		db_done(stmt);
-	}
 	store_release(st, db);
 	return rc;
 }

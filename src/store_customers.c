@@ -13,26 +13,6 @@
 static const char *const writable[] = {
     "name", "email", "company", "tier", "billing_status", "monthly_fee", NULL};
 
-/* Binds v, or SQL NULL when v is absent. */
-static void
-bind_opt(sqlite3_stmt *stmt, int i, json_t *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(stmt, i);
-	else
-		db_bind_json(stmt, i, v);
-}
-
-/* Which unique field a failed write ran into. */
-static const char *
-conflict_field(struct db *db)
-{
-	if (sqlite3_extended_errcode(db_handle(db)) ==
-	    SQLITE_CONSTRAINT_PRIMARYKEY)
-		return "id";
-	return "email";
-}
-
 int
 store_customer_list(struct store *st, const struct customer_filter *f,
                     long long limit, long long offset, json_t **items,
@@ -70,6 +50,21 @@ get_on(struct db *db, const char *id, json_t **out)
 	return db_get_row(
 	    db, "SELECT " CUSTOMER_COLS " FROM customers WHERE id = ?1",
 	    json_pack("[s?]", id), out);
+}
+
+/* Reads customer id into *out, then commits; *out is NULL on failure. */
+static int
+read_commit(struct db *db, const char *id, json_t **out)
+{
+	int rc = get_on(db, id, out);
+
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+	if (rc != STORE_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int
@@ -113,23 +108,17 @@ store_customer_create(struct store *st, json_t *c, const char **conflict,
 	rc = STORE_ERR;
 	if (stmt == NULL)
 		goto out;
-	bind_opt(stmt, 1, json_object_get(c, "id"));
+	db_bind_json(stmt, 1, json_object_get(c, "id"));
 	for (i = 0; writable[i] != NULL; i++)
-		bind_opt(stmt, i + 2, json_object_get(c, writable[i]));
+		db_bind_json(stmt, i + 2, json_object_get(c, writable[i]));
 	sqlite3_bind_int64(stmt, 8, util_now());
 	rc = db_rc(db, sqlite3_step(stmt));
 	if (rc == STORE_CONFLICT)
-		*conflict = conflict_field(db);
+		*conflict = db_conflict_field(db, "email");
 	db_done(stmt);
 	if (rc != STORE_OK)
 		goto out;
-	rc = get_on(db, json_string_value(json_object_get(c, "id")), out);
-	if (rc == STORE_OK)
-		rc = db_commit(db);
-	if (rc != STORE_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
+	rc = read_commit(db, json_string_value(json_object_get(c, "id")), out);
 out:
 	db_rollback(db);
 	store_release(st, db);
@@ -150,16 +139,10 @@ store_customer_update(struct store *st, const char *id, json_t *set,
 		goto out;
 	rc = db_update_fields(db, "customers", writable, id, set);
 	if (rc == STORE_CONFLICT)
-		*conflict = conflict_field(db);
+		*conflict = db_conflict_field(db, "email");
 	if (rc != STORE_OK)
 		goto out;
-	rc = get_on(db, id, out);
-	if (rc == STORE_OK)
-		rc = db_commit(db);
-	if (rc != STORE_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
+	rc = read_commit(db, id, out);
 out:
 	db_rollback(db);
 	store_release(st, db);

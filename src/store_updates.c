@@ -60,21 +60,16 @@ store_update_create(struct store *st, const char *version,
                     const char *description, json_t **out)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "INSERT INTO updates (version, description, rollout_status, "
-	        "created_at) VALUES (?1, ?2, 'pending', ?3)");
-	long long id = 0;
-	int rc = STORE_ERR;
+	long long id;
+	int rc = db_insert(
+	    db,
+	    "INSERT INTO updates (version, description, "
+	    "rollout_status, created_at) "
+	    "VALUES (?1, ?2, 'pending', ?3)",
+	    json_pack("[s?s?I]", version, description, (json_int_t)util_now()),
+	    &id);
 
 	*out = NULL;
-	if (stmt != NULL) {
-		db_bind_text(stmt, 1, version);
-		db_bind_text(stmt, 2, description);
-		sqlite3_bind_int64(stmt, 3, util_now());
-		rc = db_rc(db, sqlite3_step(stmt));
-		id = sqlite3_last_insert_rowid(db_handle(db));
-	}
-	db_done(stmt);
 	store_release(st, db);
 	if (rc != STORE_OK)
 		return rc;
