@@ -5,11 +5,84 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "buf.h"
 #include "util.h"
+
+/*
+ * While the server runs, info lines (one per request) gather in a buffer
+ * that a thread writes out every LOG_FLUSH_MS, or sooner when it fills:
+ * a write(2) per request cost more than the rest of the line. Warnings
+ * and errors are written at once, with whatever is waiting before them.
+ */
+#define LOG_FLUSH_MS 100
+#define LOG_BUFFER_MAX (64 * 1024)
 
 static int log_quiet;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_wake = PTHREAD_COND_INITIALIZER;
+static struct buf pending;
+static bool buffering, stopping;
+static pthread_t flusher;
+
+/* Writes out what is waiting. Caller holds log_lock. */
+static void
+flush_locked(void)
+{
+	if (pending.len > 0) {
+		fwrite(pending.data, 1, pending.len, stderr);
+		fflush(stderr);
+		buf_reset(&pending);
+	}
+}
+
+static void *
+flusher_main(void *arg)
+{
+	struct timespec until;
+
+	(void)arg;
+	pthread_mutex_lock(&log_lock);
+	while (!stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += LOG_FLUSH_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&log_wake, &log_lock, &until);
+		flush_locked();
+	}
+	pthread_mutex_unlock(&log_lock);
+	return NULL;
+}
+
+void
+log_buffer_start(void)
+{
+	buf_init(&pending, 0);
+	stopping = false;
+	if (pthread_create(&flusher, NULL, flusher_main, NULL) == 0)
+		buffering = true;
+}
+
+void
+log_buffer_stop(void)
+{
+	if (!buffering)
+		return;
+	pthread_mutex_lock(&log_lock);
+	stopping = true;
+	pthread_cond_signal(&log_wake);
+	pthread_mutex_unlock(&log_lock);
+	pthread_join(flusher, NULL);
+	pthread_mutex_lock(&log_lock);
+	buffering = false;
+	flush_locked();
+	buf_free(&pending);
+	pthread_mutex_unlock(&log_lock);
+}
 
 void
 log_set_quiet(int quiet)
@@ -33,9 +106,16 @@ log_object(const char *level, json_t *obj)
 	if (line == NULL)
 		return;
 	pthread_mutex_lock(&log_lock);
-	fputs(line, stderr);
-	fputc('\n', stderr);
-	fflush(stderr);
+	if (buffering) {
+		buf_puts(&pending, line);
+		buf_puts(&pending, "\n");
+		if (strcmp(level, "info") != 0 || pending.len > LOG_BUFFER_MAX)
+			flush_locked();
+	} else {
+		fputs(line, stderr);
+		fputc('\n', stderr);
+		fflush(stderr);
+	}
 	pthread_mutex_unlock(&log_lock);
 	free(line);
 }

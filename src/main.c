@@ -127,6 +127,7 @@ serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&srv, 0, sizeof(srv));
+	log_buffer_start();
 	srv.cfg = &cfg;
 	srv.started = util_now();
 	make_db_dir(cfg.db);
@@ -166,6 +167,7 @@ out:
 	config_free(&cfg);
 	if (rc == 0)
 		log_info("stopped cleanly");
+	log_buffer_stop();
 	return rc;
 }
 
