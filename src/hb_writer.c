@@ -104,6 +104,29 @@ bind_figures(sqlite3_stmt *stmt, int first, const struct heartbeat *hb)
 }
 
 /*
+ * Runs the write sql with the VM of hb as ?1, now as ?2 and, unless
+ * figures_at is 0, the figures of hb from ?figures_at on. Returns
+ * STORE_*.
+ */
+static int
+exec_hb(struct db *db, const char *sql, const struct heartbeat *hb, int64_t now,
+        int figures_at)
+{
+	sqlite3_stmt *s = db_prepare(db, sql);
+	int step;
+
+	if (s == NULL)
+		return STORE_ERR;
+	db_bind_text(s, 1, hb->vm_id);
+	sqlite3_bind_int64(s, 2, now);
+	if (figures_at != 0)
+		bind_figures(s, figures_at, hb);
+	step = sqlite3_step(s);
+	db_done(s);
+	return step == SQLITE_DONE ? STORE_OK : db_rc(db, step);
+}
+
+/*
  * Applies one heartbeat inside the open transaction. fleet_has_open_actions
  * false: no VM has any, so none is looked up. Returns STORE_*.
  */
@@ -151,27 +174,13 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 			return step;
 	}
 
-	s = db_prepare(db, SQL_INSERT_POINT);
-	if (s == NULL)
-		return STORE_ERR;
-	db_bind_text(s, 1, hb->vm_id);
-	sqlite3_bind_int64(s, 2, now);
-	bind_figures(s, 3, hb);
-	step = sqlite3_step(s);
-	db_done(s);
-	if (step != SQLITE_DONE)
-		return db_rc(db, step);
-
+	step = exec_hb(db, SQL_INSERT_POINT, hb, now, 3);
+	if (step != STORE_OK)
+		return step;
 	if (was_offline) {
-		s = db_prepare(db, SQL_RESOLVE_OFFLINE);
-		if (s == NULL)
-			return STORE_ERR;
-		db_bind_text(s, 1, hb->vm_id);
-		sqlite3_bind_int64(s, 2, now);
-		step = sqlite3_step(s);
-		db_done(s);
-		if (step != SQLITE_DONE)
-			return db_rc(db, step);
+		step = exec_hb(db, SQL_RESOLVE_OFFLINE, hb, now, 0);
+		if (step != STORE_OK)
+			return step;
 	}
 
 	/*
@@ -192,17 +201,8 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 	db_done(s);
 	if (step != SQLITE_DONE)
 		return db_rc(db, step);
-	if (any_pending) {
-		s = db_prepare(db, SQL_MARK_SENT);
-		if (s == NULL)
-			return STORE_ERR;
-		db_bind_text(s, 1, hb->vm_id);
-		sqlite3_bind_int64(s, 2, now);
-		step = sqlite3_step(s);
-		db_done(s);
-		if (step != SQLITE_DONE)
-			return db_rc(db, step);
-	}
+	if (any_pending)
+		return exec_hb(db, SQL_MARK_SENT, hb, now, 0);
 	return STORE_OK;
 }
 
