@@ -392,7 +392,7 @@ out:
 }
 
 int
-db_change(struct db *db, const char *sql, json_t *args)
+db_write(struct db *db, const char *sql, json_t *args)
 {
 	sqlite3_stmt *stmt = db_prepare(db, sql);
 	int rc = STORE_ERR;
@@ -400,8 +400,6 @@ db_change(struct db *db, const char *sql, json_t *args)
 	if (stmt != NULL) {
 		db_bind_args(stmt, args);
 		rc = db_rc(db, sqlite3_step(stmt));
-		if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
-			rc = STORE_NOTFOUND;
 		db_done(stmt);
 	}
 	json_decref(args);
@@ -409,20 +407,22 @@ db_change(struct db *db, const char *sql, json_t *args)
 }
 
 int
+db_change(struct db *db, const char *sql, json_t *args)
+{
+	int rc = db_write(db, sql, args);
+
+	/* Both counters belong to the connection: a reset keeps them. */
+	if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
+		rc = STORE_NOTFOUND;
+	return rc;
+}
+
+int
 db_insert(struct db *db, const char *sql, json_t *args, long long *id)
 {
-	sqlite3_stmt *stmt = db_prepare(db, sql);
-	int rc = STORE_ERR;
+	int rc = db_write(db, sql, args);
 
-	*id = 0;
-	if (stmt != NULL) {
-		db_bind_args(stmt, args);
-		rc = db_rc(db, sqlite3_step(stmt));
-		if (rc == STORE_OK)
-			*id = sqlite3_last_insert_rowid(db_handle(db));
-		db_done(stmt);
-	}
-	json_decref(args);
+	*id = rc == STORE_OK ? sqlite3_last_insert_rowid(db_handle(db)) : 0;
 	return rc;
 }
 

@@ -109,9 +109,10 @@ int db_get_row(struct db *db, const char *sql, json_t *args, json_t **out);
  */
 /*
  * Runs the write sql with the values of the array args (stolen, NULL for
- * none) bound to ?1, ?2, .... Returns STORE_NOTFOUND when it changed no
- * row, or another STORE_*.
+ * none) bound to ?1, ?2, .... Returns STORE_*.
  */
+int db_write(struct db *db, const char *sql, json_t *args);
+/* db_write, but STORE_NOTFOUND when sql changed no row. */
 int db_change(struct db *db, const char *sql, json_t *args);
 /*
  * Runs the INSERT sql with the values of the array args (stolen) bound

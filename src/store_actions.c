@@ -15,23 +15,6 @@ read_action(struct db *db, long long id, json_t **out)
 	                  json_pack("[I]", id), out);
 }
 
-/* Runs an UPDATE or INSERT bound to the texts a and b (b may be NULL). */
-static int
-exec2(struct db *db, const char *sql, const char *a, const char *b)
-{
-	sqlite3_stmt *stmt = db_prepare(db, sql);
-	int rc = STORE_ERR;
-
-	if (stmt == NULL)
-		return rc;
-	db_bind_text(stmt, 1, a);
-	if (b != NULL)
-		db_bind_text(stmt, 2, b);
-	rc = db_rc(db, sqlite3_step(stmt));
-	db_done(stmt);
-	return rc;
-}
-
 int
 store_action_request(struct store *st, const char *vm_id, const char *type,
                      const char *requested_by, bool *created, json_t **out)
@@ -68,9 +51,9 @@ store_action_request(struct store *st, const char *vm_id, const char *type,
 	if (rc != STORE_OK)
 		goto out;
 	if (strcmp(type, "rebuild") == 0) {
-		rc = exec2(
+		rc = db_write(
 		    db, "UPDATE vms SET status = 'maintenance' WHERE id = ?1",
-		    vm_id, NULL);
+		    json_pack("[s?]", vm_id));
 		if (rc != STORE_OK)
 			goto out;
 	}
@@ -177,14 +160,14 @@ store_action_report(struct store *st, const char *vm_id, long long id,
 		goto out;
 	if (strcmp(rep->status, "succeeded") == 0 &&
 	    strcmp(type, "rebuild") == 0)
-		rc = exec2(db,
-		           "UPDATE vms SET status = 'online' "
-		           "WHERE id = ?1 AND status = 'maintenance'",
-		           vm_id, NULL);
+		rc = db_write(db,
+		              "UPDATE vms SET status = 'online' "
+		              "WHERE id = ?1 AND status = 'maintenance'",
+		              json_pack("[s?]", vm_id));
 	else if (strcmp(rep->status, "succeeded") == 0 &&
 	         strcmp(type, "update") == 0 && version != NULL)
-		rc = exec2(db, "UPDATE vms SET version = ?2 WHERE id = ?1",
-		           vm_id, version);
+		rc = db_write(db, "UPDATE vms SET version = ?2 WHERE id = ?1",
+		              json_pack("[s?s?]", vm_id, version));
 	if (rc != STORE_OK)
 		goto out;
 	rc = read_action(db, id, out);

@@ -182,34 +182,21 @@ int
 store_agent_token_set(struct store *st, const char *vm_id, const char *hash)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt;
 	int rc;
 
 	rc = db_begin(db);
 	if (rc != STORE_OK)
 		goto out;
-	stmt = db_prepare(db, "DELETE FROM tokens WHERE vm_id = ?1");
-	rc = STORE_ERR;
-	if (stmt == NULL)
-		goto out;
-	db_bind_text(stmt, 1, vm_id);
-	rc = db_rc(db, sqlite3_step(stmt));
-	db_done(stmt);
+	rc = db_write(db, "DELETE FROM tokens WHERE vm_id = ?1",
+	              json_pack("[s?]", vm_id));
 	if (rc != STORE_OK)
 		goto out;
-	stmt = db_prepare(db, "INSERT INTO tokens (name, role, vm_id, hash, "
-	                      "created_at) SELECT 'agent', 'agent', id, ?2, ?3 "
-	                      "FROM vms WHERE id = ?1");
-	rc = STORE_ERR;
-	if (stmt == NULL)
-		goto out;
-	db_bind_text(stmt, 1, vm_id);
-	db_bind_text(stmt, 2, hash);
-	sqlite3_bind_int64(stmt, 3, util_now());
-	rc = db_rc(db, sqlite3_step(stmt));
-	if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
-		rc = STORE_NOTFOUND;
-	db_done(stmt);
+	rc = db_change(
+	    db,
+	    "INSERT INTO tokens (name, role, vm_id, hash, "
+	    "created_at) SELECT 'agent', 'agent', id, ?2, ?3 "
+	    "FROM vms WHERE id = ?1",
+	    json_pack("[s?s?I]", vm_id, hash, (json_int_t)util_now()));
 	if (rc == STORE_OK)
 		rc = db_commit(db);
 out:
