@@ -59,7 +59,7 @@ static void
 customers_vms(struct request *r)
 {
 	struct vm_filter f = {0};
-	long long limit, offset, total;
+	long long limit, offset;
 	int rc;
 
 	if (!v_is_id(r->params[0])) {
@@ -75,14 +75,11 @@ customers_vms(struct request *r)
 	}
 	f.customer_id = r->params[0];
 	buf_reset(&r->out);
-	buf_puts(&r->out, "{\"items\":");
-	rc = store_vm_list(r->srv->st, &f, limit, offset, &r->out, &total);
+	rc = store_vm_list(r->srv->st, &f, limit, offset, &r->out);
 	if (rc != STORE_OK) {
 		reply_store(r, rc, "vms");
 		return;
 	}
-	buf_printf(&r->out, ",\"total\":%lld,\"limit\":%lld,\"offset\":%lld}",
-	           total, limit, offset);
 	r->status = 200;
 }
 

@@ -24,7 +24,7 @@ static void
 vms_list(struct request *r)
 {
 	struct vm_filter f;
-	long long limit, offset, total;
+	long long limit, offset;
 	int rc;
 
 	if (!reply_page_params(r, &limit, &offset) ||
@@ -34,14 +34,11 @@ vms_list(struct request *r)
 	    !reply_query_filter(r, "q", NULL, &f.q))
 		return;
 	buf_reset(&r->out);
-	buf_puts(&r->out, "{\"items\":");
-	rc = store_vm_list(r->srv->st, &f, limit, offset, &r->out, &total);
+	rc = store_vm_list(r->srv->st, &f, limit, offset, &r->out);
 	if (rc != STORE_OK) {
 		reply_store(r, rc, "vms");
 		return;
 	}
-	buf_printf(&r->out, ",\"total\":%lld,\"limit\":%lld,\"offset\":%lld}",
-	           total, limit, offset);
 	r->status = 200;
 }
 

@@ -219,26 +219,17 @@ put_vm(struct buf *out, sqlite3_stmt *stmt)
 	buf_puts(out, "}}");
 }
 
-static void
-bind_args(sqlite3_stmt *stmt, json_t *args)
-{
-	size_t i;
-
-	for (i = 0; i < json_array_size(args); i++)
-		db_bind_json(stmt, (int)i + 1, json_array_get(args, i));
-}
-
 int
 store_vm_list(struct store *st, const struct vm_filter *f, long long limit,
-              long long offset, struct buf *out, long long *total)
+              long long offset, struct buf *out)
 {
 	struct db *db = store_acquire(st);
 	sqlite3_stmt *stmt;
 	struct buf sql;
 	struct qb q;
+	long long total = 0;
 	int rc = STORE_ERR, step, n, rows = 0;
 
-	*total = 0;
 	qb_init(&q);
 	buf_init(&sql, 0);
 	if (f->status != NULL)
@@ -263,10 +254,10 @@ store_vm_list(struct store *st, const struct vm_filter *f, long long limit,
 	stmt = db_prepare(db, sql.data);
 	if (stmt == NULL)
 		goto out;
-	bind_args(stmt, q.args);
+	db_bind_args(stmt, q.args);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
-		*total = sqlite3_column_int64(stmt, 0);
+		total = sqlite3_column_int64(stmt, 0);
 	rc = db_rc(db, step);
 	db_done(stmt);
 	if (rc != STORE_OK)
@@ -281,16 +272,17 @@ store_vm_list(struct store *st, const struct vm_filter *f, long long limit,
 	rc = STORE_ERR;
 	if (stmt == NULL)
 		goto out;
-	bind_args(stmt, q.args);
+	db_bind_args(stmt, q.args);
 	sqlite3_bind_int64(stmt, n + 1, limit);
 	sqlite3_bind_int64(stmt, n + 2, offset);
-	buf_puts(out, "[");
+	buf_puts(out, "{\"items\":[");
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (rows++ > 0)
 			buf_puts(out, ",");
 		put_vm(out, stmt);
 	}
-	buf_puts(out, "]");
+	buf_printf(out, "],\"total\":%lld,\"limit\":%lld,\"offset\":%lld}",
+	           total, limit, offset);
 	rc = db_rc(db, step);
 	db_done(stmt);
 out:
@@ -356,26 +348,6 @@ store_vm_exists(struct store *st, const char *id)
 	return rc;
 }
 
-/* Binds v, or SQL NULL when v is absent. */
-static void
-bind_opt(sqlite3_stmt *stmt, int i, json_t *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(stmt, i);
-	else
-		db_bind_json(stmt, i, v);
-}
-
-/* Which unique field a failed VM write ran into. */
-static const char *
-conflict_field(struct db *db)
-{
-	if (sqlite3_extended_errcode(db_handle(db)) ==
-	    SQLITE_CONSTRAINT_PRIMARYKEY)
-		return "id";
-	return "ip_address";
-}
-
 int
 store_vm_create(struct store *st, json_t *v, const char *token_hash,
                 const char **conflict, struct buf *out)
@@ -394,7 +366,7 @@ store_vm_create(struct store *st, json_t *v, const char *token_hash,
 	rc = STORE_ERR;
 	if (stmt == NULL)
 		goto out;
-	bind_opt(stmt, 1, json_object_get(v, "customer_id"));
+	db_bind_json(stmt, 1, json_object_get(v, "customer_id"));
 	step = sqlite3_step(stmt);
 	rc = step == SQLITE_ROW    ? STORE_OK
 	     : step == SQLITE_DONE ? STORE_INVALID
@@ -415,26 +387,19 @@ store_vm_create(struct store *st, json_t *v, const char *token_hash,
 		goto out;
 	db_bind_text(stmt, 1, id);
 	for (i = 0; writable[i] != NULL; i++)
-		bind_opt(stmt, i + 2, json_object_get(v, writable[i]));
+		db_bind_json(stmt, i + 2, json_object_get(v, writable[i]));
 	sqlite3_bind_int64(stmt, 12, now);
 	rc = db_rc(db, sqlite3_step(stmt));
 	if (rc == STORE_CONFLICT)
-		*conflict = conflict_field(db);
+		*conflict = db_conflict_field(db, "ip_address");
 	db_done(stmt);
 	if (rc != STORE_OK)
 		goto out;
 
-	stmt = db_prepare(db, "INSERT INTO tokens (name, role, vm_id, hash, "
-	                      "created_at) VALUES ('agent', 'agent', ?1, ?2, "
-	                      "?3)");
-	rc = STORE_ERR;
-	if (stmt == NULL)
-		goto out;
-	db_bind_text(stmt, 1, id);
-	db_bind_text(stmt, 2, token_hash);
-	sqlite3_bind_int64(stmt, 3, now);
-	rc = db_rc(db, sqlite3_step(stmt));
-	db_done(stmt);
+	rc = db_write(db,
+	              "INSERT INTO tokens (name, role, vm_id, hash, "
+	              "created_at) VALUES ('agent', 'agent', ?1, ?2, ?3)",
+	              json_pack("[s?s?I]", id, token_hash, (json_int_t)now));
 	/* A token hash clash would be a broken random source, not a 409. */
 	if (rc == STORE_CONFLICT)
 		rc = STORE_ERR;
@@ -462,7 +427,7 @@ store_vm_update(struct store *st, const char *id, json_t *set,
 		goto out;
 	rc = db_update_fields(db, "vms", writable, id, set);
 	if (rc == STORE_CONFLICT)
-		*conflict = conflict_field(db);
+		*conflict = db_conflict_field(db, "ip_address");
 	if (rc != STORE_OK)
 		goto out;
 	rc = get_on(db, id, out);
@@ -478,16 +443,9 @@ int
 store_vm_delete(struct store *st, const char *id)
 {
 	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM vms WHERE id = ?1");
-	int rc = STORE_ERR;
+	int rc = db_change(db, "DELETE FROM vms WHERE id = ?1",
+	                   json_pack("[s?]", id));
 
-	if (stmt != NULL) {
-		db_bind_text(stmt, 1, id);
-		rc = db_rc(db, sqlite3_step(stmt));
-		if (rc == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
-			rc = STORE_NOTFOUND;
-		db_done(stmt);
-	}
 	store_release(st, db);
 	return rc;
 }

@@ -26,11 +26,12 @@ struct vm_filter {
 };
 
 /*
- * Appends the JSON array of the VMs matching f, newest first (created_at,
- * then insertion order), to out; *total is the count of all matches.
+ * Appends the page {"items","total","limit","offset"} of the VMs matching
+ * f, newest first (created_at, then insertion order), to out; total is
+ * the count of all matches.
  */
 int store_vm_list(struct store *st, const struct vm_filter *f, long long limit,
-                  long long offset, struct buf *out, long long *total);
+                  long long offset, struct buf *out);
 /* Appends VM id as a JSON object to out. STORE_NOTFOUND if none. */
 int store_vm_get(struct store *st, const char *id, struct buf *out);
 /*
