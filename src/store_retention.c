@@ -5,7 +5,6 @@
 int
 store_retention_rollup(struct db *db, int64_t cutoff, int limit, int *n)
 {
-	sqlite3_stmt *stmt;
 	int rc = db_begin(db);
 
 	*n = 0;
@@ -16,8 +15,7 @@ store_retention_rollup(struct db *db, int64_t cutoff, int limit, int *n)
 	 * inside one write transaction. A bucket that already holds points
 	 * gets the weighted mean of old and new.
 	 */
-	rc = STORE_ERR;
-	stmt = db_prepare(
+	rc = db_write(
 	    db,
 	    "INSERT INTO metrics_5m (vm_id, bucket, cpu, mem, disk,"
 	    " disk_used, n) SELECT vm_id, ts - ts % 300, avg(cpu), avg(mem),"
@@ -33,26 +31,17 @@ store_retention_rollup(struct db *db, int64_t cutoff, int limit, int *n)
 	    " / (n + excluded.n),"
 	    " disk_used = (disk_used * n + excluded.disk_used * excluded.n)"
 	    " / (n + excluded.n),"
-	    " n = n + excluded.n");
-	if (stmt == NULL)
+	    " n = n + excluded.n",
+	    json_pack("[Ii]", (json_int_t)cutoff, limit));
+	if (rc != STORE_OK)
 		goto out;
-	sqlite3_bind_int64(stmt, 1, cutoff);
-	sqlite3_bind_int(stmt, 2, limit);
-	if ((rc = db_step_done(db, stmt)) != STORE_OK)
-		goto out;
-	stmt = db_prepare(db, "DELETE FROM metrics WHERE rowid IN (SELECT"
-	                      " rowid FROM metrics WHERE ts < ?1"
-	                      " ORDER BY ts, rowid LIMIT ?2)");
-	if (stmt == NULL) {
-		rc = STORE_ERR;
-		goto out;
-	}
-	sqlite3_bind_int64(stmt, 1, cutoff);
-	sqlite3_bind_int(stmt, 2, limit);
-	rc = db_rc(db, sqlite3_step(stmt));
+	rc = db_write(db,
+	              "DELETE FROM metrics WHERE rowid IN (SELECT"
+	              " rowid FROM metrics WHERE ts < ?1"
+	              " ORDER BY ts, rowid LIMIT ?2)",
+	              json_pack("[Ii]", (json_int_t)cutoff, limit));
 	if (rc == STORE_OK)
 		*n = sqlite3_changes(db_handle(db));
-	db_done(stmt);
 	if (rc == STORE_OK)
 		rc = db_commit(db);
 out:
@@ -65,19 +54,12 @@ out:
 int
 store_retention_prune(struct db *db, int64_t cutoff, int limit, int *n)
 {
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "DELETE FROM metrics_5m WHERE (vm_id, bucket) IN (SELECT"
-	        " vm_id, bucket FROM metrics_5m WHERE bucket < ?1 LIMIT ?2)");
-	int rc;
+	int rc = db_write(db,
+	                  "DELETE FROM metrics_5m WHERE (vm_id, bucket) IN "
+	                  "(SELECT vm_id, bucket FROM metrics_5m WHERE "
+	                  "bucket < ?1 LIMIT ?2)",
+	                  json_pack("[Ii]", (json_int_t)cutoff, limit));
 
-	*n = 0;
-	if (stmt == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(stmt, 1, cutoff);
-	sqlite3_bind_int(stmt, 2, limit);
-	rc = db_rc(db, sqlite3_step(stmt));
-	if (rc == STORE_OK)
-		*n = sqlite3_changes(db_handle(db));
-	db_done(stmt);
+	*n = rc == STORE_OK ? sqlite3_changes(db_handle(db)) : 0;
 	return rc;
 }

@@ -130,34 +130,24 @@ int
 store_rules_set_offline(struct db *db, const char *vm_id, int64_t cutoff,
                         bool *still_silent)
 {
-	sqlite3_stmt *stmt;
-	int rc = STORE_ERR, step;
+	int rc;
 
 	*still_silent = false;
-	stmt = db_prepare(db, "UPDATE vms SET status = 'offline' WHERE id = ?1"
-	                      " AND status NOT IN ('offline', 'maintenance')"
-	                      " AND coalesce(last_heartbeat, created_at) < ?2");
-	if (stmt == NULL)
-		return STORE_ERR;
-	db_bind_text(stmt, 1, vm_id);
-	sqlite3_bind_int64(stmt, 2, cutoff);
-	rc = db_step_done(db, stmt);
+	rc = db_write(db,
+	              "UPDATE vms SET status = 'offline' WHERE id = ?1"
+	              " AND status NOT IN ('offline', 'maintenance')"
+	              " AND coalesce(last_heartbeat, created_at) < ?2",
+	              json_pack("[s?I]", vm_id, (json_int_t)cutoff));
 	if (rc != STORE_OK)
 		return rc;
 	/* Read again: a heartbeat may have come in since the pass read. */
-	stmt = db_prepare(db, "SELECT 1 FROM vms WHERE id = ?1"
-	                      " AND status <> 'maintenance'"
-	                      " AND coalesce(last_heartbeat, created_at) < ?2");
-	if (stmt == NULL)
-		return STORE_ERR;
-	db_bind_text(stmt, 1, vm_id);
-	sqlite3_bind_int64(stmt, 2, cutoff);
-	step = sqlite3_step(stmt);
-	*still_silent = step == SQLITE_ROW;
-	rc = step == SQLITE_ROW || step == SQLITE_DONE ? STORE_OK
-	                                               : db_rc(db, step);
-	db_done(stmt);
-	return rc;
+	rc = db_get_row(db,
+	                "SELECT 1 FROM vms WHERE id = ?1"
+	                " AND status <> 'maintenance'"
+	                " AND coalesce(last_heartbeat, created_at) < ?2",
+	                json_pack("[s?I]", vm_id, (json_int_t)cutoff), NULL);
+	*still_silent = rc == STORE_OK;
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
 int
