@@ -10,9 +10,17 @@
 #include "api.h"
 #include "store.h"
 
-/* Fills who from the token whose hash is given. STORE_NOTFOUND if none. */
+/*
+ * Fills who from the token whose hash is given. STORE_NOTFOUND if none.
+ * Answers from a cache of the last second's lookups.
+ */
 int store_token_lookup(struct store *st, const char *hash,
                        struct principal *who);
+/*
+ * Forgets every cached token lookup: called when tokens are deleted or
+ * replaced in this process (also by the cascade of a VM's deletion).
+ */
+void store_token_cache_clear(void);
 /* Fills who from a live session. STORE_NOTFOUND if none or expired. */
 int store_session_lookup(struct store *st, const char *hash, int64_t now,
                          struct principal *who);

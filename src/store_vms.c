@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store_auth.h"
 #include "util.h"
 
 /* Column order is what put_vm() reads. */
@@ -447,5 +448,6 @@ store_vm_delete(struct store *st, const char *id)
 	                   json_pack("[s?]", id));
 
 	store_release(st, db);
+	store_token_cache_clear(); /* its agent token went with it */
 	return rc;
 }

@@ -161,6 +161,10 @@ def test_cli_user_add_and_token_commands():
     token_id = line[-1].split()[0]
     p = srv.cli("token", "revoke", "--db", srv.db, token_id)
     assert p.returncode == 0, p.stderr
+    # Revoked from another process: refused within the server's one-second
+    # cache of token lookups (through the API it is at once, see above).
+    lib.wait_for(lambda: srv.client(token).get("/api/auth/me").status == 401, timeout=3,
+                 what="the CLI-revoked token to be refused")
     expect(srv.client(token).get("/api/auth/me"), 401, "unauthorized")
     p = srv.cli("token", "create", "--db", srv.db, "--role", "god", "--name", "x")
     assert p.returncode == 2 and p.stdout == ""
