@@ -84,17 +84,53 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return true;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (1 to 4), or 0 when the
+ * bytes there are not one (overlong forms and surrogates included).
+ */
+static int
+utf8_seq_len(const unsigned char *p)
+{
+	int n, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		n = 2;
+		cp = p[0] & 0x1F;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		n = 3;
+		cp = p[0] & 0x0F;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
 bool
 buf_json_string(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s;
 	char esc[7];
 
 	if (!buf_append(b, "\"", 1))
 		return false;
-	for (p = (const unsigned char *)s; *p; p++) {
+	while (*p) {
 		const char *rep = NULL;
+		int n = 1;
 
 		switch (*p) {
 		case '"':
@@ -119,10 +155,16 @@ buf_json_string(struct buf *b, const char *s)
 				esc[5] = hex[*p & 15];
 				esc[6] = '\0';
 				rep = esc;
+			} else if ((n = utf8_seq_len(p)) == 0) {
+				/* Not UTF-8: the replacement character. */
+				rep = "\\ufffd";
+				n = 1;
 			}
 		}
-		if (rep != NULL ? !buf_puts(b, rep) : !buf_append(b, p, 1))
+		if (rep != NULL ? !buf_puts(b, rep)
+		                : !buf_append(b, p, (size_t)n))
 			return false;
+		p += n;
 	}
 	return buf_append(b, "\"", 1);
 }

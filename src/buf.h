@@ -24,7 +24,10 @@ bool buf_append(struct buf *b, const void *p, size_t n);
 bool buf_puts(struct buf *b, const char *s);
 bool buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal, quotes included. */
+/*
+ * Appends s as a JSON string literal, quotes included; bytes that are not
+ * UTF-8 become U+FFFD, so the result is always valid JSON.
+ */
 bool buf_json_string(struct buf *b, const char *s);
 /* jansson's json_dump_callback sink: data is a struct buf. 0 on success. */
 int buf_append_cb(const char *p, size_t n, void *data);

@@ -106,16 +106,19 @@ add_cors(struct request *r, struct MHD_Response *resp)
 static void
 log_request(struct request *r, double ms)
 {
-	json_t *o =
-	    json_pack("{s:s, s:s, s:i, s:f, s:s, s:s}", "method", r->method,
-	              "path", r->path, "status", r->status, "ms", ms, "who",
-	              r->who.name[0] ? r->who.name : "-", "addr", r->addr);
+	struct buf f;
 
-	if (o == NULL) /* a path that is not UTF-8 */
-		o = json_pack("{s:s, s:i, s:f}", "method", r->method, "status",
-		              r->status, "ms", ms);
-	log_object("info", o);
-	json_decref(o);
+	buf_init(&f, 0);
+	buf_puts(&f, "\"method\":");
+	buf_json_string(&f, r->method);
+	buf_puts(&f, ",\"path\":");
+	buf_json_string(&f, r->path);
+	buf_printf(&f, ",\"status\":%d,\"ms\":%.3f,\"who\":", r->status, ms);
+	buf_json_string(&f, r->who.name[0] ? r->who.name : "-");
+	buf_puts(&f, ",\"addr\":");
+	buf_json_string(&f, r->addr);
+	log_fields("info", f.data);
+	buf_free(&f);
 }
 
 static enum MHD_Result

@@ -90,6 +90,24 @@ log_set_quiet(int quiet)
 	log_quiet = quiet;
 }
 
+/* Writes one finished line, now or with the next batch. */
+static void
+write_line(const char *level, const char *line)
+{
+	pthread_mutex_lock(&log_lock);
+	if (buffering) {
+		buf_puts(&pending, line);
+		buf_puts(&pending, "\n");
+		if (strcmp(level, "info") != 0 || pending.len > LOG_BUFFER_MAX)
+			flush_locked();
+	} else {
+		fputs(line, stderr);
+		fputc('\n', stderr);
+		fflush(stderr);
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
 void
 log_object(const char *level, json_t *obj)
 {
@@ -105,19 +123,23 @@ log_object(const char *level, json_t *obj)
 	                           JSON_REAL_PRECISION(6));
 	if (line == NULL)
 		return;
-	pthread_mutex_lock(&log_lock);
-	if (buffering) {
-		buf_puts(&pending, line);
-		buf_puts(&pending, "\n");
-		if (strcmp(level, "info") != 0 || pending.len > LOG_BUFFER_MAX)
-			flush_locked();
-	} else {
-		fputs(line, stderr);
-		fputc('\n', stderr);
-		fflush(stderr);
-	}
-	pthread_mutex_unlock(&log_lock);
+	write_line(level, line);
 	free(line);
+}
+
+void
+log_fields(const char *level, const char *fields)
+{
+	char ts[UTIL_TIME_LEN];
+	struct buf line;
+
+	if (log_quiet && strcmp(level, "info") == 0)
+		return;
+	buf_init(&line, 0);
+	buf_printf(&line, "{%s,\"ts\":\"%s\",\"level\":\"%s\"}", fields,
+	           util_time_format(util_now(), ts), level);
+	write_line(level, line.data);
+	buf_free(&line);
 }
 
 static void

@@ -19,6 +19,12 @@ void log_object(const char *level, json_t *obj);
  */
 void log_buffer_start(void);
 void log_buffer_stop(void);
+/*
+ * Writes {FIELDS,"ts","level"}: fields is the inside of a JSON object,
+ * already escaped (buf_json_string). For the per-request line, where
+ * building a jansson object cost more than the rest of the logging.
+ */
+void log_fields(const char *level, const char *fields);
 /* Silences info lines (tests and the CLI). */
 void log_set_quiet(int quiet);
 

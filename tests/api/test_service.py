@@ -36,6 +36,10 @@ def test_wrong_method_is_405_with_allow():
 def test_one_json_log_line_per_request():
     srv = lib.shared()
     srv.admin.get("/api/health")
+    import socket
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
+        s.sendall(b'GET /api/\xff\xfe"quote\\%0a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+        s.recv(4096)
     srv.admin.get("/api/no-such-route-logline")
     # Request lines are written in batches, within a tenth of a second.
     lib.wait_for(lambda: "no-such-route-logline" in srv.read_log(), timeout=5, what="the request's log line")

@@ -44,6 +44,28 @@ START_TEST(buf_json_string_escapes)
 }
 END_TEST
 
+START_TEST(buf_json_string_keeps_utf8_and_replaces_the_rest)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_json_string(&b, "caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x9a\x80");
+	ck_assert_str_eq(b.data,
+	                 "\"caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x9a\x80\"");
+	buf_reset(&b);
+	/* A lone continuation byte, a truncated sequence, an overlong '/', a
+	 * surrogate and a byte that never starts anything. */
+	buf_json_string(&b, "a\x80"
+	                    "b\xe2\x98"
+	                    "c\xc0\xaf"
+	                    "d\xed\xa0\x80"
+	                    "e\xff");
+	ck_assert_str_eq(b.data, "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffdd"
+	                         "\\ufffd\\ufffd\\ufffde\\ufffd\"");
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(parse_int_ranges)
 {
 	long long v;
@@ -179,6 +201,7 @@ core_suite(void)
 
 	tcase_add_test(tc, buf_grows_and_caps);
 	tcase_add_test(tc, buf_json_string_escapes);
+	tcase_add_test(tc, buf_json_string_keeps_utf8_and_replaces_the_rest);
 	tcase_add_test(tc, parse_int_ranges);
 	tcase_add_test(tc, time_format_rfc3339);
 	tcase_add_test(tc, const_eq);
