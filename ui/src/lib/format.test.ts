@@ -56,7 +56,9 @@ describe("bytes and gb", () => {
 
 describe("money and counts", () => {
   it("formats money", () => {
-    expect(money(1234.5)).toBe("$1,234.5");
+    expect(money(1234.5)).toBe("$1,234.50");
+    expect(money(49.99)).toBe("$49.99");
+    expect(money(2499)).toBe("$2,499");
     expect(money(0)).toBe("$0");
     expect(money(-12)).toBe("-$12");
     expect(money(null)).toBe("—");

@@ -40,17 +40,23 @@ function trim(s: string): string {
   return s.endsWith(".0") ? s.slice(0, -2) : s;
 }
 
-const moneyFmt = new Intl.NumberFormat("en-US", {
+const wholeMoney = new Intl.NumberFormat("en-US", {
   style: "currency",
   currency: "USD",
-  minimumFractionDigits: 0,
+  maximumFractionDigits: 0,
+});
+const centsMoney = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  minimumFractionDigits: 2,
   maximumFractionDigits: 2,
 });
 
-/** 1234.5 → "$1,234.5"; negative → "-$12". */
+/** 1234 → "$1,234"; 1234.5 → "$1,234.50" (cents only when there are any). */
 export function money(n: number | null | undefined): string {
   if (!finite(n)) return DASH;
-  return moneyFmt.format(n);
+  const cents = Math.round(n * 100);
+  return (cents % 100 === 0 ? wholeMoney : centsMoney).format(cents / 100);
 }
 
 /** Whole numbers with thousands separators. */
