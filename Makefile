@@ -49,7 +49,7 @@ define objs
 $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 endef
 
-.PHONY: all run test check unit unit-san api-test api-test-san agent-test ui ui-test test-ui bench \
+.PHONY: all run test check clang-build unit unit-san api-test api-test-san agent-test ui ui-test test-ui bench \
 	install clean deps format
 
 all: $(BUILD)/lab-fleet $(BUILD)/lab-fleet-agent
@@ -108,6 +108,10 @@ unit-san: $(UNIT_SAN_BINS)
 
 check: unit-san api-test-san
 
+# The whole tree must also build warning-free with clang.
+clang-build:
+	$(MAKE) CC=clang BUILD=$(BUILD)/clang all
+
 api-test: all
 	python3 tests/api/run.py
 
@@ -131,6 +135,7 @@ test-ui: all ui
 
 test: deps
 	$(MAKE) all
+	$(MAKE) clang-build
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) api-test

@@ -3,7 +3,7 @@
 # benchmark, but only those that are missing, so a second run is instant.
 set -euo pipefail
 
-pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev
+pkgs=(build-essential clang pkg-config libmicrohttpd-dev libjansson-dev
 	libsqlite3-dev libsodium-dev libcurl4-openssl-dev check python3
 	sqlite3 chromium wrk nginx-light curl)
 

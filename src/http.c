@@ -291,7 +291,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void
+/* MHD's own format strings: checked as printf formats by the compiler. */
+__attribute__((format(printf, 2, 0))) static void
 on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

@@ -142,7 +142,7 @@ log_fields(const char *level, const char *fields)
 	buf_free(&line);
 }
 
-static void
+__attribute__((format(printf, 2, 0))) static void
 log_va(const char *level, const char *fmt, va_list ap)
 {
 	char msg[1024];
