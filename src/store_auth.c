@@ -8,27 +8,6 @@
 #include "auth.h"
 #include "util.h"
 
-/* Runs one statement binding the given texts. Returns STORE_*. */
-static int
-exec_texts(struct store *st, const char *sql, int n, const char *const *args,
-           long long *changes)
-{
-	struct db *db = store_acquire(st);
-	sqlite3_stmt *stmt = db_prepare(db, sql);
-	int i, rc = STORE_ERR;
-
-	if (stmt != NULL) {
-		for (i = 0; i < n; i++)
-			db_bind_text(stmt, i + 1, args[i]);
-		rc = db_rc(db, sqlite3_step(stmt));
-		if (changes != NULL)
-			*changes = sqlite3_changes(db_handle(db));
-	}
-	db_done(stmt);
-	store_release(st, db);
-	return rc;
-}
-
 static const char SQL_TOKEN_LOOKUP[] =
     "SELECT id, name, role, vm_id, last_used_at FROM tokens WHERE hash = ?1";
 
@@ -319,22 +298,25 @@ int
 store_user_set_password(struct store *st, const char *username,
                         const char *password_hash)
 {
-	const char *args[] = {password_hash, username};
-	long long changes = 0;
+	struct db *db = store_acquire(st);
 	int rc;
 
-	/* A new password ends every session of that user. */
-	rc = exec_texts(st,
-	                "UPDATE users SET password_hash = ?1 "
-	                "WHERE username = ?2",
-	                2, args, &changes);
-	if (rc == STORE_OK && changes == 0)
-		return STORE_NOTFOUND;
+	/* A new password ends every session of that user, in one go. */
+	rc = db_begin(db);
 	if (rc == STORE_OK)
-		rc = exec_texts(st,
-		                "DELETE FROM sessions WHERE user_id = "
-		                "(SELECT id FROM users WHERE username = ?2)",
-		                2, args, NULL);
+		rc = db_change(db,
+		               "UPDATE users SET password_hash = ?1 "
+		               "WHERE username = ?2",
+		               json_pack("[ss]", password_hash, username));
+	if (rc == STORE_OK)
+		rc = db_write(db,
+		              "DELETE FROM sessions WHERE user_id = "
+		              "(SELECT id FROM users WHERE username = ?1)",
+		              json_pack("[s]", username));
+	if (rc == STORE_OK)
+		rc = db_commit(db);
+	db_rollback(db);
+	store_release(st, db);
 	return rc;
 }
 
@@ -420,10 +402,12 @@ store_session_create(struct store *st, const char *hash, long long user_id,
 int
 store_session_delete(struct store *st, const char *hash)
 {
-	const char *args[] = {hash};
+	struct db *db = store_acquire(st);
+	int rc = db_write(db, "DELETE FROM sessions WHERE hash = ?1",
+	                  json_pack("[s]", hash));
 
-	return exec_texts(st, "DELETE FROM sessions WHERE hash = ?1", 1, args,
-	                  NULL);
+	store_release(st, db);
+	return rc;
 }
 
 int
