@@ -1,10 +1,13 @@
 #include "hb_writer.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -12,6 +15,8 @@
 
 /* The most heartbeats committed in one transaction. */
 #define HB_BATCH_MAX 512
+/* The heartbeat writer's nice value (see raise_priority). */
+#define HB_WRITER_NICE -10
 /* How often the checkpointer copies the WAL into the database file. */
 #define HB_CHECKPOINT_MS 250
 
@@ -35,29 +40,35 @@ struct hb_writer {
 	struct db *db;
 
 	/*
-	 * A checkpointer thread copies the WAL into the database file in the
-	 * background, so that when a commit passes SQLite's auto-checkpoint
-	 * mark (and has to finish the job so the WAL can start over) little
-	 * is left to copy and the heartbeats of that batch barely wait.
+	 * A checkpointer thread copies the WAL into the database file, every
+	 * HB_CHECKPOINT_MS and whenever a commit passes SQLite's
+	 * auto-checkpoint mark (see checkpointer_main).
 	 */
 	pthread_t checkpointer;
-	pthread_cond_t stop_cond;
+	pthread_cond_t ckpt_cond; /* wakes it: stopping or kicked */
 	struct db *ckpt_db;
 	bool has_checkpointer;
+	bool kicked; /* the WAL passed the auto-checkpoint mark */
+	/* Held by the writer while it commits a batch. */
+	pthread_mutex_t gate;
 };
 
 /*
- * The figures, and the status the VM had: status itself is rewritten only
- * when it changes, because SQLite rewrites the status index whenever the
- * column is SET, even to the same value.
+ * The VM's row and status, then its figures by rowid. Status is rewritten
+ * only when it changes, because SQLite rewrites the status index whenever
+ * the column is SET, even to the same value. (UPDATE ... RETURNING would
+ * do it in one statement, but SQLite gathers RETURNING rows in a
+ * temporary table: measured, that cost more than the separate SELECT.)
  */
+static const char SQL_VM_STATUS[] =
+    "SELECT rowid, status FROM vms WHERE id = ?1";
 static const char SQL_UPDATE_VM[] =
     "UPDATE vms SET last_heartbeat = ?2,"
     " version = coalesce(?3, version), m_ts = ?2, m_cpu = ?4, m_mem = ?5,"
     " m_disk = ?6, m_disk_used = ?7, m_load1 = ?8, m_uptime = ?9,"
-    " m_quota = ?10 WHERE id = ?1 RETURNING status";
+    " m_quota = ?10 WHERE rowid = ?1";
 static const char SQL_SET_ONLINE[] =
-    "UPDATE vms SET status = 'online' WHERE id = ?1";
+    "UPDATE vms SET status = 'online' WHERE rowid = ?1";
 static const char SQL_INSERT_POINT[] =
     "INSERT INTO metrics (vm_id, ts, cpu, mem, disk, disk_used, load1,"
     " uptime, quota) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -137,38 +148,44 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 	const struct heartbeat *hb = job->hb;
 	sqlite3_stmt *s;
 	const char *old_status;
+	sqlite3_int64 rowid;
 	int step;
 	bool was_offline, is_maintenance, needs_online, any_pending = false;
 
-	s = db_prepare(db, SQL_UPDATE_VM);
+	s = db_prepare(db, SQL_VM_STATUS);
 	if (s == NULL)
 		return STORE_ERR;
 	db_bind_text(s, 1, hb->vm_id);
-	sqlite3_bind_int64(s, 2, now);
-	db_bind_text(s, 3, hb->version);
-	bind_figures(s, 4, hb);
 	step = sqlite3_step(s);
 	if (step != SQLITE_ROW) {
 		db_done(s);
 		return step == SQLITE_DONE ? STORE_NOTFOUND : db_rc(db, step);
 	}
-	old_status = db_col_text(s, 0);
+	rowid = sqlite3_column_int64(s, 0);
+	old_status = db_col_text(s, 1);
 	/* A VM under maintenance stays there: the operator put it there. */
 	is_maintenance = strcmp(old_status, "maintenance") == 0;
 	was_offline = strcmp(old_status, "offline") == 0;
 	needs_online = !is_maintenance && strcmp(old_status, "online") != 0;
-	step = sqlite3_step(s);
 	db_done(s);
-	if (step != SQLITE_DONE)
-		return db_rc(db, step);
 	snprintf(job->status, sizeof(job->status), "%s",
 	         is_maintenance ? "maintenance" : "online");
 
+	s = db_prepare(db, SQL_UPDATE_VM);
+	if (s == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(s, 1, rowid);
+	sqlite3_bind_int64(s, 2, now);
+	db_bind_text(s, 3, hb->version);
+	bind_figures(s, 4, hb);
+	step = db_step_done(db, s);
+	if (step != STORE_OK)
+		return step;
 	if (needs_online) {
 		s = db_prepare(db, SQL_SET_ONLINE);
 		if (s == NULL)
 			return STORE_ERR;
-		db_bind_text(s, 1, hb->vm_id);
+		sqlite3_bind_int64(s, 1, rowid);
 		step = db_step_done(db, s);
 		if (step != STORE_OK)
 			return step;
@@ -187,7 +204,6 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 	 * Sent but unreported actions go out again: an answer lost on the
 	 * way must not lose the action. The agent runs each id once.
 	 */
-	job->actions = json_array();
 	if (!fleet_has_open_actions)
 		return STORE_OK;
 	s = db_prepare(db, SQL_OPEN_ACTIONS);
@@ -195,6 +211,8 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 		return STORE_ERR;
 	db_bind_text(s, 1, hb->vm_id);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (job->actions == NULL)
+			job->actions = json_array();
 		json_array_append_new(job->actions, db_row_json(s));
 		any_pending = true;
 	}
@@ -239,6 +257,22 @@ commit_batch(struct hb_writer *w, struct hb_job *batch)
 	}
 }
 
+/*
+ * Every heartbeat waits for this one thread, so it should not wait for a
+ * CPU behind the connection threads that feed it: measured on 2 cores
+ * under load, nice -10 gave about 10 % more heartbeats a second. Needs
+ * CAP_SYS_NICE or an RLIMIT_NICE that allows it (LimitNICE= in the
+ * systemd unit); without either the writer runs at the normal priority.
+ */
+static void
+raise_priority(void)
+{
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), HB_WRITER_NICE) != 0)
+		log_info("heartbeat writer: cannot raise its priority (%s);"
+		         " it keeps the normal one",
+		         strerror(errno));
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -246,6 +280,7 @@ writer_main(void *arg)
 	struct hb_job *batch, *j, *next;
 	int n;
 
+	raise_priority();
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (w->head == NULL && !w->stopping)
@@ -263,7 +298,9 @@ writer_main(void *arg)
 		j->next = NULL;
 		pthread_mutex_unlock(&w->lock);
 
+		pthread_mutex_lock(&w->gate);
 		commit_batch(w, batch);
+		pthread_mutex_unlock(&w->gate);
 
 		pthread_mutex_lock(&w->lock);
 		for (j = batch; j != NULL; j = next) {
@@ -276,12 +313,45 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/* The writer's commits call this when the WAL passes the mark. */
+static void
+kick_checkpointer(void *arg)
+{
+	struct hb_writer *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	w->kicked = true;
+	pthread_cond_signal(&w->ckpt_cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void
+checkpoint(struct hb_writer *w)
+{
+	int rc = sqlite3_wal_checkpoint_v2(
+	    db_handle(w->ckpt_db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_warn("checkpoint: %s",
+		         sqlite3_errmsg(db_handle(w->ckpt_db)));
+}
+
+/*
+ * Copies the WAL into the database file so that the WAL can start over
+ * from its beginning. A PASSIVE checkpoint never waits for, nor blocks,
+ * readers or the writer, but while the writer keeps appending it never
+ * catches up: SQLite restarts the WAL only after a checkpoint has copied
+ * every frame in it. So the bulk is copied alongside the writer, then
+ * the few frames committed meanwhile with the writer held at the gate
+ * between two batches. The writer itself never checkpoints: its time is
+ * the heartbeats'.
+ */
 static void *
 checkpointer_main(void *arg)
 {
 	struct hb_writer *w = arg;
 	struct timespec until;
-	int rc;
+	bool kicked;
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
@@ -291,17 +361,19 @@ checkpointer_main(void *arg)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&w->stop_cond, &w->lock, &until);
+		if (!w->kicked)
+			pthread_cond_timedwait(&w->ckpt_cond, &w->lock, &until);
 		if (w->stopping)
 			break;
+		kicked = w->kicked;
+		w->kicked = false;
 		pthread_mutex_unlock(&w->lock);
-		/* PASSIVE never waits for, nor blocks, readers or writers. */
-		rc = sqlite3_wal_checkpoint_v2(db_handle(w->ckpt_db), NULL,
-		                               SQLITE_CHECKPOINT_PASSIVE, NULL,
-		                               NULL);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			log_warn("checkpoint: %s",
-			         sqlite3_errmsg(db_handle(w->ckpt_db)));
+		checkpoint(w);
+		if (kicked) {
+			pthread_mutex_lock(&w->gate);
+			checkpoint(w);
+			pthread_mutex_unlock(&w->gate);
+		}
 		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -322,21 +394,27 @@ hb_writer_start(const char *db_path)
 		return NULL;
 	}
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->gate, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->stop_cond, NULL);
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+	pthread_cond_init(&w->ckpt_cond, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) == 0)
+		pthread_setname_np(w->thread, "hb-writer");
+	else {
 		log_error("cannot start the heartbeat writer");
 		db_close(w->db);
 		db_close(w->ckpt_db);
 		free(w);
 		return NULL;
 	}
-	if (pthread_create(&w->checkpointer, NULL, checkpointer_main, w) != 0) {
+	if (pthread_create(&w->checkpointer, NULL, checkpointer_main, w) == 0)
+		pthread_setname_np(w->checkpointer, "checkpointer");
+	else {
 		log_error("cannot start the checkpointer");
 		hb_writer_stop(w);
 		return NULL;
 	}
 	w->has_checkpointer = true;
+	db_defer_checkpoints(w->db, kick_checkpointer, w);
 	return w;
 }
 
@@ -348,15 +426,16 @@ hb_writer_stop(struct hb_writer *w)
 	pthread_mutex_lock(&w->lock);
 	w->stopping = true;
 	pthread_cond_signal(&w->work);
-	pthread_cond_signal(&w->stop_cond);
+	pthread_cond_signal(&w->ckpt_cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	if (w->has_checkpointer)
 		pthread_join(w->checkpointer, NULL);
 	db_close(w->db);
 	db_close(w->ckpt_db);
-	pthread_cond_destroy(&w->stop_cond);
+	pthread_cond_destroy(&w->ckpt_cond);
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->gate);
 	pthread_cond_destroy(&w->work);
 	free(w);
 }

@@ -29,7 +29,8 @@ void hb_writer_stop(struct hb_writer *w);
 /*
  * Queues hb and waits for its commit. Returns STORE_OK with *status the
  * VM's status after it and *actions (a new array) the actions handed out
- * to the agent now (marked sent); STORE_NOTFOUND when there is no such VM;
+ * to the agent now (marked sent), or NULL when there are none (the usual
+ * case, spared an allocation); STORE_NOTFOUND when there is no such VM;
  * STORE_BUSY when the database could not take it.
  */
 int hb_writer_submit(struct hb_writer *w, const struct heartbeat *hb,

@@ -340,7 +340,7 @@ http_start(struct server *srv)
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    /*
 	     * No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT,
 	     * with which a second server on a taken port starts without a

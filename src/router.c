@@ -66,21 +66,30 @@ static int
 match_pattern(const char *pattern, char *const *segs, int nsegs,
               const char **params)
 {
-	char pat[256];
-	char *p, *save = NULL, *tok;
+	const char *p = pattern, *end;
+	size_t len;
 	int i = 0, np = 0;
 
-	snprintf(pat, sizeof(pat), "%s", pattern);
-	for (p = pat; (tok = strtok_r(p, "/", &save)) != NULL; p = NULL) {
+	/* Walks the pattern in place: this runs for every route, every request.
+	 */
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		end = strchr(p, '/');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
 		if (i >= nsegs)
 			return -1;
-		if (tok[0] == ':') {
+		if (p[0] == ':') {
 			if (np < API_MAX_PARAMS)
 				params[np++] = segs[i];
-		} else if (strcmp(tok, segs[i]) != 0) {
+		} else if (strncmp(p, segs[i], len) != 0 ||
+		           segs[i][len] != '\0') {
 			return -1;
 		}
 		i++;
+		p += len;
 	}
 	return i == nsegs ? np : -1;
 }

@@ -21,6 +21,9 @@ struct db {
 	sqlite3 *h;
 	struct stmt_slot cache[STMT_CACHE];
 	struct db *next_free;
+	/* Set by db_defer_checkpoints: who checkpoints for this connection. */
+	void (*wal_kick)(void *);
+	void *wal_kick_arg;
 };
 
 struct store {
@@ -36,6 +39,12 @@ static const char *const bool_columns[] = {"resolved", "enabled", NULL};
 
 /* Pages in the WAL past which a commit checkpoints (SQLite's default). */
 #define WAL_AUTOCHECKPOINT 1000
+/*
+ * On a connection whose checkpoints are deferred to another thread, the
+ * WAL size past which its commits checkpoint anyway: the other thread
+ * has fallen far behind, and an unbounded WAL makes every commit slower.
+ */
+#define WAL_DEFERRED_LIMIT 16000
 
 /* Commits made by this process, counted by on_wal_commit. */
 static atomic_ullong generation;
@@ -43,17 +52,30 @@ static atomic_ullong generation;
 /*
  * Runs after every commit of every connection (WAL mode), once the commit
  * is in the WAL: counts it for store_generation(), then does what SQLite's
- * own auto-checkpoint hook would have done, which this hook replaces.
+ * own auto-checkpoint hook would have done, which this hook replaces, or
+ * tells the connection's checkpointer to.
  */
 static int
 on_wal_commit(void *arg, sqlite3 *h, const char *name, int pages)
 {
-	(void)arg;
+	struct db *db = arg;
+
 	atomic_fetch_add(&generation, 1);
-	if (pages >= WAL_AUTOCHECKPOINT)
+	if (pages < WAL_AUTOCHECKPOINT)
+		return SQLITE_OK;
+	if (db->wal_kick != NULL && pages < WAL_DEFERRED_LIMIT)
+		db->wal_kick(db->wal_kick_arg);
+	else
 		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE,
 		                          NULL, NULL);
 	return SQLITE_OK;
+}
+
+void
+db_defer_checkpoints(struct db *db, void (*kick)(void *), void *arg)
+{
+	db->wal_kick = kick;
+	db->wal_kick_arg = arg;
 }
 
 unsigned long long
@@ -94,7 +116,7 @@ db_open(const char *path)
 		db_close(db);
 		return NULL;
 	}
-	sqlite3_wal_hook(db->h, on_wal_commit, NULL);
+	sqlite3_wal_hook(db->h, on_wal_commit, db);
 	return db;
 }
 
@@ -296,16 +318,34 @@ db_exec(struct db *db, const char *sql)
 	return db_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
 }
 
+/*
+ * Runs a statement without parameters or rows through the statement
+ * cache: BEGIN and COMMIT run thousands of times a second in the
+ * heartbeat writer, and sqlite3_exec would compile them every time.
+ */
+static int
+exec_cached(struct db *db, const char *sql)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+	int step;
+
+	if (stmt == NULL)
+		return STORE_ERR;
+	step = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return db_rc(db, step);
+}
+
 int
 db_begin(struct db *db)
 {
-	return db_exec(db, "BEGIN IMMEDIATE");
+	return exec_cached(db, "BEGIN IMMEDIATE");
 }
 
 int
 db_commit(struct db *db)
 {
-	int rc = db_exec(db, "COMMIT");
+	int rc = exec_cached(db, "COMMIT");
 
 	if (rc != STORE_OK)
 		db_rollback(db);

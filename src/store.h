@@ -54,6 +54,12 @@ struct db *store_acquire(struct store *st);
 void store_release(struct store *st, struct db *db);
 /* Opens a connection outside the pool (writer threads). */
 struct db *db_open(const char *path);
+/*
+ * Commits on db that fill the WAL past SQLite's auto-checkpoint mark call
+ * kick(arg) instead of checkpointing themselves; whoever kick wakes does
+ * it (see hb_writer.c). Past a hard limit they checkpoint anyway.
+ */
+void db_defer_checkpoints(struct db *db, void (*kick)(void *), void *arg);
 void db_close(struct db *db);
 sqlite3 *db_handle(struct db *db);
 
