@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,12 @@ struct hb_job {
 	int rc;
 	char status[16];
 	json_t *actions;
-	bool done;
-	pthread_cond_t cond;
+	/*
+	 * Posted once the job's batch is committed. A semaphore of its own
+	 * rather than a condition on the queue's lock: the waiters of a batch
+	 * wake without queueing for that lock behind the next submissions.
+	 */
+	sem_t done;
 	struct hb_job *next;
 };
 
@@ -302,12 +307,12 @@ writer_main(void *arg)
 		commit_batch(w, batch);
 		pthread_mutex_unlock(&w->gate);
 
-		pthread_mutex_lock(&w->lock);
+		/* A posted job may be gone at once: read next first. */
 		for (j = batch; j != NULL; j = next) {
 			next = j->next;
-			j->done = true;
-			pthread_cond_signal(&j->cond);
+			sem_post(&j->done);
 		}
+		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -448,13 +453,13 @@ hb_writer_submit(struct hb_writer *w, const struct heartbeat *hb, char *status,
 
 	memset(&job, 0, sizeof(job));
 	job.hb = hb;
-	pthread_cond_init(&job.cond, NULL);
+	sem_init(&job.done, 0, 0);
 	*actions = NULL;
 
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->lock);
-		pthread_cond_destroy(&job.cond);
+		sem_destroy(&job.done);
 		return STORE_BUSY;
 	}
 	if (w->tail != NULL)
@@ -463,10 +468,10 @@ hb_writer_submit(struct hb_writer *w, const struct heartbeat *hb, char *status,
 		w->head = &job;
 	w->tail = &job;
 	pthread_cond_signal(&w->work);
-	while (!job.done)
-		pthread_cond_wait(&job.cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
-	pthread_cond_destroy(&job.cond);
+	while (sem_wait(&job.done) != 0)
+		; /* EINTR: a signal handler ran; the job is still queued. */
+	sem_destroy(&job.done);
 
 	if (job.rc == STORE_OK) {
 		snprintf(status, status_len, "%s", job.status);

@@ -180,6 +180,10 @@ main(int argc, char **argv)
 		fputs("lab-fleet: libsodium failed to start\n", stderr);
 		return 1;
 	}
+	if (!store_library_init()) {
+		fputs("lab-fleet: SQLite failed to start\n", stderr);
+		return 1;
+	}
 	if (argc < 2) {
 		usage();
 		return 2;

@@ -53,6 +53,11 @@ unsigned long long store_generation(void);
 struct db *store_acquire(struct store *st);
 void store_release(struct store *st, struct db *db);
 /* Opens a connection outside the pool (writer threads). */
+/*
+ * Sets SQLite up for this process; call once, before anything else uses
+ * SQLite. Returns false when SQLite refuses.
+ */
+bool store_library_init(void);
 struct db *db_open(const char *path);
 /*
  * Commits on db that fill the WAL past SQLite's auto-checkpoint mark call
