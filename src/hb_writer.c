@@ -59,21 +59,17 @@ struct hb_writer {
 };
 
 /*
- * The VM's row and status, then its figures by rowid. Status is rewritten
- * only when it changes, because SQLite rewrites the status index whenever
- * the column is SET, even to the same value. (UPDATE ... RETURNING would
- * do it in one statement, but SQLite gathers RETURNING rows in a
- * temporary table: measured, that cost more than the separate SELECT.)
+ * A heartbeat appends its metric point, which is also the VM's live
+ * figures and last heartbeat (store_live.h); the VM's row is written only
+ * when its status or version changes. SQLite rewrites the status index
+ * whenever the column is SET, even to the same value.
  */
-static const char SQL_VM_STATUS[] =
-    "SELECT rowid, status FROM vms WHERE id = ?1";
-static const char SQL_UPDATE_VM[] =
-    "UPDATE vms SET last_heartbeat = ?2,"
-    " version = coalesce(?3, version), m_ts = ?2, m_cpu = ?4, m_mem = ?5,"
-    " m_disk = ?6, m_disk_used = ?7, m_load1 = ?8, m_uptime = ?9,"
-    " m_quota = ?10 WHERE rowid = ?1";
+static const char SQL_VM_STATE[] =
+    "SELECT rowid, status, version FROM vms WHERE id = ?1";
 static const char SQL_SET_ONLINE[] =
     "UPDATE vms SET status = 'online' WHERE rowid = ?1";
+static const char SQL_SET_VERSION[] =
+    "UPDATE vms SET version = ?2 WHERE rowid = ?1";
 static const char SQL_INSERT_POINT[] =
     "INSERT INTO metrics (vm_id, ts, cpu, mem, disk, disk_used, load1,"
     " uptime, quota) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -152,12 +148,13 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 {
 	const struct heartbeat *hb = job->hb;
 	sqlite3_stmt *s;
-	const char *old_status;
+	const char *old_status, *old_version;
 	sqlite3_int64 rowid;
 	int step;
-	bool was_offline, is_maintenance, needs_online, any_pending = false;
+	bool was_offline, is_maintenance, needs_online, new_version;
+	bool any_pending = false;
 
-	s = db_prepare(db, SQL_VM_STATUS);
+	s = db_prepare(db, SQL_VM_STATE);
 	if (s == NULL)
 		return STORE_ERR;
 	db_bind_text(s, 1, hb->vm_id);
@@ -168,29 +165,33 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 	}
 	rowid = sqlite3_column_int64(s, 0);
 	old_status = db_col_text(s, 1);
+	old_version = db_col_text(s, 2);
 	/* A VM under maintenance stays there: the operator put it there. */
 	is_maintenance = strcmp(old_status, "maintenance") == 0;
 	was_offline = strcmp(old_status, "offline") == 0;
 	needs_online = !is_maintenance && strcmp(old_status, "online") != 0;
+	new_version =
+	    hb->version != NULL &&
+	    (old_version == NULL || strcmp(old_version, hb->version) != 0);
 	db_done(s);
 	snprintf(job->status, sizeof(job->status), "%s",
 	         is_maintenance ? "maintenance" : "online");
 
-	s = db_prepare(db, SQL_UPDATE_VM);
-	if (s == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_int64(s, 2, now);
-	db_bind_text(s, 3, hb->version);
-	bind_figures(s, 4, hb);
-	step = db_step_done(db, s);
-	if (step != STORE_OK)
-		return step;
 	if (needs_online) {
 		s = db_prepare(db, SQL_SET_ONLINE);
 		if (s == NULL)
 			return STORE_ERR;
 		sqlite3_bind_int64(s, 1, rowid);
+		step = db_step_done(db, s);
+		if (step != STORE_OK)
+			return step;
+	}
+	if (new_version) {
+		s = db_prepare(db, SQL_SET_VERSION);
+		if (s == NULL)
+			return STORE_ERR;
+		sqlite3_bind_int64(s, 1, rowid);
+		db_bind_text(s, 2, hb->version);
 		step = db_step_done(db, s);
 		if (step != STORE_OK)
 			return step;

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "store_live.h"
 #include "store_vms.h"
 #include "util.h"
 
@@ -202,6 +203,23 @@ out:
 }
 
 /* Runs a one-row aggregate and hands each column to the caller's slots. */
+/*
+ * One pass over the VMs: counts by status, sums of resources and costs,
+ * and averages over the online VMs' live figures (see store_live.h).
+ */
+/* clang-format off */
+#define FLEET_SQL \
+	"SELECT count(*), total(status = 'online'), total(status = 'offline')," \
+	" total(status = 'maintenance'), total(status = 'error')," \
+	" total(monthly_cost), total(cpu_cores), total(memory_gb)," \
+	" total(disk_gb), total(" VM_LIVE("disk_used", "m_disk_used") ")," \
+	" count(CASE WHEN status = 'online' THEN " VM_LIVE("ts", "m_ts") " END)," \
+	" avg(CASE WHEN status = 'online' THEN " VM_LIVE("cpu", "m_cpu") " END)," \
+	" avg(CASE WHEN status = 'online' THEN " VM_LIVE("mem", "m_mem") " END)," \
+	" avg(CASE WHEN status = 'online' THEN " VM_LIVE("disk", "m_disk") " END)" \
+	" FROM vms v" VM_JOIN_NEWEST_POINT
+/* clang-format on */
+
 static int
 one_row(struct db *db, const char *sql, int ncols, long long *ints,
         double *reals)
@@ -293,17 +311,7 @@ fleet_read(struct store *st, struct fleet *f)
 		goto out;
 
 	/* One pass over the VMs; averages over online VMs' latest points. */
-	rc = one_row(db,
-	             "SELECT count(*), total(status = 'online'), "
-	             "total(status = 'offline'), total(status = "
-	             "'maintenance'), total(status = 'error'), "
-	             "total(monthly_cost), total(cpu_cores), total(memory_gb), "
-	             "total(disk_gb), total(m_disk_used), count(CASE WHEN "
-	             "status = 'online' THEN m_ts END), avg(CASE WHEN status = "
-	             "'online' THEN m_cpu END), avg(CASE WHEN status = "
-	             "'online' THEN m_mem END), avg(CASE WHEN status = "
-	             "'online' THEN m_disk END) FROM vms",
-	             14, i, d);
+	rc = one_row(db, FLEET_SQL, 14, i, d);
 	if (rc != STORE_OK)
 		goto out;
 	f->vms_total = i[0];

@@ -35,6 +35,24 @@ store_retention_rollup(struct db *db, int64_t cutoff, int limit, int *n)
 	    json_pack("[Ii]", (json_int_t)cutoff, limit));
 	if (rc != STORE_OK)
 		goto out;
+	/*
+	 * A VM whose every raw point is past the cutoff is about to lose its
+	 * newest, which is its live figures and last heartbeat: keep a
+	 * snapshot of it in its row first (see store_live.h).
+	 */
+	rc = db_write(
+	    db,
+	    "UPDATE vms AS v SET (last_heartbeat, m_ts, m_cpu, m_mem,"
+	    " m_disk, m_disk_used, m_load1, m_uptime, m_quota) ="
+	    " (SELECT ts, ts, cpu, mem, disk, disk_used, load1, uptime,"
+	    " quota FROM metrics WHERE vm_id = v.id"
+	    " ORDER BY ts DESC, rowid DESC LIMIT 1)"
+	    " WHERE (SELECT max(ts) FROM metrics WHERE vm_id = v.id)"
+	    " < ?1 AND coalesce(v.m_ts, -1) <"
+	    " (SELECT max(ts) FROM metrics WHERE vm_id = v.id)",
+	    json_pack("[I]", (json_int_t)cutoff));
+	if (rc != STORE_OK)
+		goto out;
 	rc = db_write(db,
 	              "DELETE FROM metrics WHERE rowid IN (SELECT"
 	              " rowid FROM metrics WHERE ts < ?1"

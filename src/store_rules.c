@@ -7,13 +7,24 @@
 
 #include "store_rules.h"
 
+#include "store_live.h"
+
+/* Each VM with its live figures (store_live.h). */
+/* clang-format off */
+#define RULES_VMS_SQL \
+	"SELECT v.id, v.customer_id, v.status, v.created_at, " \
+	VM_LIVE("ts", "last_heartbeat") ", " \
+	VM_LIVE("ts", "m_ts") ", " \
+	VM_LIVE("disk", "m_disk") ", " \
+	VM_LIVE("quota", "m_quota") \
+	" FROM vms v" VM_JOIN_NEWEST_POINT
+/* clang-format on */
+
 int
 store_rules_vms(struct db *db, void (*cb)(const struct rules_vm *, void *),
                 void *arg)
 {
-	sqlite3_stmt *stmt = db_prepare(
-	    db, "SELECT id, customer_id, status, created_at, last_heartbeat,"
-	        " m_ts, m_disk, m_quota FROM vms");
+	sqlite3_stmt *stmt = db_prepare(db, RULES_VMS_SQL);
 	struct rules_vm vm;
 	int step;
 
@@ -134,17 +145,17 @@ store_rules_set_offline(struct db *db, const char *vm_id, int64_t cutoff,
 
 	*still_silent = false;
 	rc = db_write(db,
-	              "UPDATE vms SET status = 'offline' WHERE id = ?1"
+	              "UPDATE vms AS v SET status = 'offline' WHERE id = ?1"
 	              " AND status NOT IN ('offline', 'maintenance')"
-	              " AND coalesce(last_heartbeat, created_at) < ?2",
+	              " AND coalesce(" VM_LAST_HEARTBEAT ", created_at) < ?2",
 	              json_pack("[s?I]", vm_id, (json_int_t)cutoff));
 	if (rc != STORE_OK)
 		return rc;
 	/* Read again: a heartbeat may have come in since the pass read. */
 	rc = db_get_row(db,
-	                "SELECT 1 FROM vms WHERE id = ?1"
+	                "SELECT 1 FROM vms v WHERE id = ?1"
 	                " AND status <> 'maintenance'"
-	                " AND coalesce(last_heartbeat, created_at) < ?2",
+	                " AND coalesce(" VM_LAST_HEARTBEAT ", created_at) < ?2",
 	                json_pack("[s?I]", vm_id, (json_int_t)cutoff), NULL);
 	*still_silent = rc == STORE_OK;
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;

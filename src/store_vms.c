@@ -5,15 +5,27 @@
 #include <string.h>
 
 #include "store_auth.h"
+#include "store_live.h"
 #include "util.h"
 
 /* Column order is what put_vm() reads. */
-#define VM_SELECT                                                              \
-	"SELECT v.id, v.hostname, v.ip_address, v.customer_id, c.name, "       \
-	"v.tier, v.status, v.created_at, v.last_heartbeat, v.cpu_cores, "      \
-	"v.memory_gb, v.disk_gb, v.version, v.monthly_cost, v.m_ts, v.m_cpu, " \
-	"v.m_mem, v.m_disk, v.m_disk_used, v.m_load1, v.m_uptime, v.m_quota "  \
-	"FROM vms v LEFT JOIN customers c ON c.id = v.customer_id"
+/* clang-format off */
+#define VM_SELECT \
+	"SELECT v.id, v.hostname, v.ip_address, v.customer_id, c.name," \
+	" v.tier, v.status, v.created_at, " \
+	VM_LIVE("ts", "last_heartbeat") "," \
+	" v.cpu_cores, v.memory_gb, v.disk_gb, v.version, v.monthly_cost, " \
+	VM_LIVE("ts", "m_ts") ", " \
+	VM_LIVE("cpu", "m_cpu") ", " \
+	VM_LIVE("mem", "m_mem") ", " \
+	VM_LIVE("disk", "m_disk") ", " \
+	VM_LIVE("disk_used", "m_disk_used") ", " \
+	VM_LIVE("load1", "m_load1") ", " \
+	VM_LIVE("uptime", "m_uptime") ", " \
+	VM_LIVE("quota", "m_quota") \
+	" FROM vms v LEFT JOIN customers c ON c.id = v.customer_id" \
+	VM_JOIN_NEWEST_POINT
+/* clang-format on */
 
 /* The columns an update may set; their bind index is position + 2. */
 static const char *const writable[] = {

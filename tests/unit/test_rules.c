@@ -18,6 +18,7 @@
 #include "rules.h"
 #include "store.h"
 #include "store_channels.h"
+#include "store_live.h"
 #include "store_retention.h"
 #include "store_rollout.h"
 
@@ -416,6 +417,46 @@ START_TEST(rollup_merges_into_a_partly_filled_bucket)
 }
 END_TEST
 
+/*
+ * A VM's live figures are its newest raw point; when retention deletes
+ * the last of them, the VM keeps them as a snapshot in its row.
+ */
+START_TEST(retention_keeps_the_live_figures_of_a_silent_vm)
+{
+	const char *live =
+	    "SELECT " VM_LIVE("ts", "last_heartbeat") " * 1000 + " VM_LIVE(
+	        "cpu", "m_cpu") " FROM vms v" VM_JOIN_NEWEST_POINT
+	                        " WHERE v.id = 'vm-a'";
+	int n;
+
+	/* vm-a fell silent long ago; vm-b still reports. */
+	ck_assert_int_eq(
+	    db_exec(db, "INSERT INTO metrics (vm_id, ts, cpu, mem, disk,"
+	                " disk_used) VALUES ('vm-a', 600, 10, 10, 10, 10),"
+	                " ('vm-a', 660, 42, 20, 20, 20),"
+	                " ('vm-b', 700, 5, 5, 5, 5),"
+	                " ('vm-b', 20000, 7, 7, 7, 7)"),
+	    STORE_OK);
+	ck_assert_int_eq(count(live), 660 * 1000 + 42);
+	ck_assert_int_eq(store_retention_rollup(db, 10000, 100, &n), STORE_OK);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM metrics WHERE vm_id ="
+	                       " 'vm-a'"),
+	                 0);
+	ck_assert_int_eq(count(live), 660 * 1000 + 42);
+	/* vm-b still has raw points: its row was left alone. */
+	ck_assert_int_eq(count("SELECT count(*) FROM vms WHERE id = 'vm-b'"
+	                       " AND m_ts IS NULL AND last_heartbeat IS NULL"),
+	                 1);
+	/* A heartbeat after that is newer than the snapshot. */
+	ck_assert_int_eq(
+	    db_exec(db, "INSERT INTO metrics (vm_id, ts, cpu, mem, disk,"
+	                " disk_used) VALUES ('vm-a', 30000, 3, 3, 3, 3)"),
+	    STORE_OK);
+	ck_assert_int_eq(count(live), 30000LL * 1000 + 3);
+}
+END_TEST
+
 static char *
 make_test_body(const struct notify_event *ev, const struct notify_channel *ch,
                void *arg)
@@ -565,6 +606,7 @@ rules_suite(void)
 	tcase_set_timeout(sql, 60);
 	tcase_add_test(sql, retention_rolls_up_in_batches);
 	tcase_add_test(sql, rollup_merges_into_a_partly_filled_bucket);
+	tcase_add_test(sql, retention_keeps_the_live_figures_of_a_silent_vm);
 	tcase_add_test(sql, alert_changes_become_deliveries);
 	tcase_add_test(sql, deliveries_go_in_order_per_channel);
 	tcase_add_test(sql, rollout_targets_and_batches);
