@@ -27,6 +27,7 @@ struct hb_job {
 	int rc;
 	char status[16];
 	json_t *actions;
+	bool vm_changed; /* the VM's status or version was written */
 	/*
 	 * Posted once the job's batch is committed. A semaphore of its own
 	 * rather than a condition on the queue's lock: the waiters of a batch
@@ -176,6 +177,7 @@ apply_one(struct db *db, struct hb_job *job, int64_t now,
 	db_done(s);
 	snprintf(job->status, sizeof(job->status), "%s",
 	         is_maintenance ? "maintenance" : "online");
+	job->vm_changed = needs_online || new_version;
 
 	if (needs_online) {
 		s = db_prepare(db, SQL_SET_ONLINE);
@@ -250,10 +252,18 @@ commit_batch(struct hb_writer *w, struct hb_job *batch)
 		if (j->rc != STORE_OK && j->rc != STORE_NOTFOUND)
 			rc = j->rc;
 	}
-	if (rc == STORE_OK)
+	if (rc == STORE_OK) {
+		/*
+		 * Only points: cached figures may let that wait (see
+		 * store_generation); a status or version shows at once.
+		 */
+		for (j = batch; j != NULL && !j->vm_changed; j = j->next)
+			;
+		db_set_telemetry(w->db, j == NULL);
 		rc = db_commit(w->db);
-	else
+	} else {
 		db_rollback(w->db);
+	}
 	if (rc != STORE_OK) {
 		for (j = batch; j != NULL; j = j->next) {
 			j->rc = rc == STORE_ERR ? STORE_ERR : STORE_BUSY;
@@ -403,6 +413,9 @@ hb_writer_start(const char *db_path)
 	pthread_mutex_init(&w->gate, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->ckpt_cond, NULL);
+	/* Set before the writer runs; kicks before the checkpointer runs wait.
+	 */
+	db_defer_checkpoints(w->db, kick_checkpointer, w);
 	if (pthread_create(&w->thread, NULL, writer_main, w) == 0)
 		pthread_setname_np(w->thread, "hb-writer");
 	else {
@@ -420,7 +433,6 @@ hb_writer_start(const char *db_path)
 		return NULL;
 	}
 	w->has_checkpointer = true;
-	db_defer_checkpoints(w->db, kick_checkpointer, w);
 	return w;
 }
 

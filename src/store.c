@@ -24,6 +24,7 @@ struct db {
 	/* Set by db_defer_checkpoints: who checkpoints for this connection. */
 	void (*wal_kick)(void *);
 	void *wal_kick_arg;
+	bool telemetry; /* see db_set_telemetry */
 };
 
 struct store {
@@ -46,8 +47,13 @@ static const char *const bool_columns[] = {"resolved", "enabled", NULL};
  */
 #define WAL_DEFERRED_LIMIT 16000
 
-/* Commits made by this process, counted by on_wal_commit. */
+/*
+ * Commits made by this process, counted by on_wal_commit: telemetry
+ * commits in the high 32 bits, the others in the low 32, so that one
+ * atomic read gives both as of the same instant.
+ */
 static atomic_ullong generation;
+#define TELEMETRY_COMMIT (1ULL << 32)
 
 /*
  * Runs after every commit of every connection (WAL mode), once the commit
@@ -60,7 +66,7 @@ on_wal_commit(void *arg, sqlite3 *h, const char *name, int pages)
 {
 	struct db *db = arg;
 
-	atomic_fetch_add(&generation, 1);
+	atomic_fetch_add(&generation, db->telemetry ? TELEMETRY_COMMIT : 1);
 	if (pages < WAL_AUTOCHECKPOINT)
 		return SQLITE_OK;
 	if (db->wal_kick != NULL && pages < WAL_DEFERRED_LIMIT)
@@ -78,10 +84,20 @@ db_defer_checkpoints(struct db *db, void (*kick)(void *), void *arg)
 	db->wal_kick_arg = arg;
 }
 
-unsigned long long
+struct store_generation
 store_generation(void)
 {
-	return atomic_load(&generation);
+	unsigned long long g = atomic_load(&generation);
+
+	return (struct store_generation){.other =
+	                                     (unsigned long)(g & 0xffffffffULL),
+	                                 .telemetry = (unsigned long)(g >> 32)};
+}
+
+void
+db_set_telemetry(struct db *db, bool telemetry)
+{
+	db->telemetry = telemetry;
 }
 
 bool

@@ -43,11 +43,18 @@ int store_schema_version(struct store *st);
 bool store_ping(struct store *st);
 
 /*
- * A number that changes after every commit this process makes, on any
- * connection: a cache of derived figures is valid while it stays equal.
- * Other processes' commits (the CLI) do not change it.
+ * Counts of the commits this process has made, read together: a cache of
+ * derived figures is valid while they stay equal. Telemetry commits are
+ * those the heartbeat writer marks with db_set_telemetry (metric points
+ * only, no VM's status or version changed); other, all the rest. Other
+ * processes' commits (the CLI) are not counted.
  */
-unsigned long long store_generation(void);
+struct store_generation {
+	unsigned long other, telemetry;
+};
+struct store_generation store_generation(void);
+/* Counts db's next commits as telemetry, or not, in store_generation(). */
+void db_set_telemetry(struct db *db, bool telemetry);
 
 /* Borrows a connection from the pool, waiting for a free one. */
 struct db *store_acquire(struct store *st);

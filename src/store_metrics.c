@@ -245,33 +245,46 @@ one_row(struct db *db, const char *sql, int ncols, long long *ints,
 
 /*
  * The last figures computed and the commit generation they were read at.
- * Dashboards poll the figures far more often than the fleet changes when
- * no heartbeats arrive; a commit anywhere in the process invalidates them,
- * and they are never older than FLEET_CACHE_MS (the CLI's commits in other
- * processes are not counted).
+ * Dashboards poll the figures far more often than the fleet changes. Any
+ * commit but a heartbeat's invalidates them at once; heartbeats, which
+ * under load commit hundreds of times a second and change only the usage
+ * averages and statuses, at most once per FLEET_TELEMETRY_MS. They are
+ * never older than FLEET_CACHE_MS (the CLI's commits in other processes
+ * are not counted).
  */
 #define FLEET_CACHE_MS 2000
+#define FLEET_TELEMETRY_MS 1000
 
 static struct {
 	pthread_mutex_t lock;
 	bool valid;
-	unsigned long long generation;
+	struct store_generation generation;
 	double at_ms;
 	struct fleet f;
 } fleet_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bool
+fleet_cache_fresh(struct store_generation gen, double now)
+{
+	double age = now - fleet_cache.at_ms;
+
+	return fleet_cache.valid && fleet_cache.generation.other == gen.other &&
+	       age < FLEET_CACHE_MS &&
+	       (fleet_cache.generation.telemetry == gen.telemetry ||
+	        age < FLEET_TELEMETRY_MS);
+}
 
 static int fleet_read(struct store *st, struct fleet *f);
 
 int
 store_fleet(struct store *st, struct fleet *f)
 {
-	unsigned long long gen = store_generation();
+	struct store_generation gen = store_generation();
 	double now = util_mono_ms();
 	int rc;
 
 	pthread_mutex_lock(&fleet_cache.lock);
-	if (fleet_cache.valid && fleet_cache.generation == gen &&
-	    now - fleet_cache.at_ms < FLEET_CACHE_MS) {
+	if (fleet_cache_fresh(gen, now)) {
 		*f = fleet_cache.f;
 		f->versions = json_deep_copy(fleet_cache.f.versions);
 		pthread_mutex_unlock(&fleet_cache.lock);

@@ -1,6 +1,7 @@
 """PUT /api/vms/{id}/heartbeat: validation, effects on the VM, the actions
 handed out, and group commit under concurrency."""
 import threading
+import time
 
 import lib
 from lib import expect
@@ -135,3 +136,24 @@ def test_fleet_figures_follow_every_write_at_once():
     expect(srv.operator.post("/api/alerts", {"vm_id": vm["id"], "type": "manual", "severity": "high",
                                              "message": "look"}), 201)
     assert expect(srv.viewer.get("/api/metrics/fleet"), 200)["alerts"]["high"] == 1
+
+
+def test_fleet_usage_follows_heartbeats_within_a_second():
+    """Heartbeats that change no status may reach the cached usage figures
+    up to a second late (under load they commit hundreds of times a
+    second); a read after that shows them."""
+    srv = lib.own(lib.Server()).start()
+    vm, token = lib.make_vm(srv)
+    agent = srv.client(token)
+    expect(lib.heartbeat(agent, vm["id"], cpu_percent=10.0), 200)
+    assert expect(srv.viewer.get("/api/metrics/fleet"), 200)["usage"]["avg_cpu_percent"] == 10.0
+    expect(lib.heartbeat(agent, vm["id"], cpu_percent=30.0), 200)
+    seen = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        seen.append(expect(srv.viewer.get("/api/metrics/fleet"), 200)["usage"]["avg_cpu_percent"])
+        if seen[-1] == 30.0:
+            break
+        time.sleep(0.1)
+    assert seen[-1] == 30.0, seen
+    assert set(seen) <= {10.0, 30.0}, seen
