@@ -70,8 +70,7 @@ match_pattern(const char *pattern, char *const *segs, int nsegs,
 	size_t len;
 	int i = 0, np = 0;
 
-	/* Walks the pattern in place: this runs for every route, every request.
-	 */
+	/* In place, no copy: this runs for every route of every request. */
 	for (;;) {
 		while (*p == '/')
 			p++;

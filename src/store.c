@@ -50,7 +50,8 @@ static const char *const bool_columns[] = {"resolved", "enabled", NULL};
 /*
  * Commits made by this process, counted by on_wal_commit: telemetry
  * commits in the high 32 bits, the others in the low 32, so that one
- * atomic read gives both as of the same instant.
+ * atomic read gives both as of the same instant. (A carry out of the low
+ * half, after 2^32 commits, costs the cache one miss.)
  */
 static atomic_ullong generation;
 #define TELEMETRY_COMMIT (1ULL << 32)

@@ -202,7 +202,6 @@ out:
 	return rc;
 }
 
-/* Runs a one-row aggregate and hands each column to the caller's slots. */
 /*
  * One pass over the VMs: counts by status, sums of resources and costs,
  * and averages over the online VMs' live figures (see store_live.h).
@@ -220,6 +219,7 @@ out:
 	" FROM vms v" VM_JOIN_NEWEST_POINT
 /* clang-format on */
 
+/* Runs a one-row aggregate and hands each column to the caller's slots. */
 static int
 one_row(struct db *db, const char *sql, int ncols, long long *ints,
         double *reals)
@@ -246,11 +246,11 @@ one_row(struct db *db, const char *sql, int ncols, long long *ints,
 /*
  * The last figures computed and the commit generation they were read at.
  * Dashboards poll the figures far more often than the fleet changes. Any
- * commit but a heartbeat's invalidates them at once; heartbeats, which
- * under load commit hundreds of times a second and change only the usage
- * averages and statuses, at most once per FLEET_TELEMETRY_MS. They are
- * never older than FLEET_CACHE_MS (the CLI's commits in other processes
- * are not counted).
+ * commit invalidates them at once, except the heartbeat writer's that
+ * change no VM's status or version: those, hundreds a second under load,
+ * change only the usage averages, and refresh them at most once per
+ * FLEET_TELEMETRY_MS. The figures are never older than FLEET_CACHE_MS
+ * (the CLI's commits in other processes are not counted).
  */
 #define FLEET_CACHE_MS 2000
 #define FLEET_TELEMETRY_MS 1000
