@@ -497,9 +497,15 @@ add_history_alerts(struct seeder *sd)
 		if (rc != STORE_OK)
 			return rc;
 	}
-	/* One API quota alert on a VM whose latest point shows it. */
-	stmt = db_prepare(sd->db, "UPDATE vms SET m_quota = 94.5 WHERE id = "
-	                          "'vm-northstar-api-1'");
+	/*
+	 * One API quota alert on a VM whose latest point shows it: that
+	 * point is the VM's live figures (store_live.h).
+	 */
+	stmt = db_prepare(sd->db,
+	                  "UPDATE metrics SET quota = 94.5 WHERE rowid = "
+	                  "(SELECT rowid FROM metrics WHERE vm_id = "
+	                  "'vm-northstar-api-1' ORDER BY ts DESC, rowid DESC "
+	                  "LIMIT 1)");
 	if (stmt == NULL)
 		return STORE_ERR;
 	rc = step_done(sd, stmt);

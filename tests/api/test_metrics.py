@@ -259,6 +259,11 @@ def test_seed_fills_a_believable_fleet_once():
     assert len({v["ip_address"] for v in vms}) == len(vms)
     assert all(v["latest_metrics"] and v["last_heartbeat"] for v in vms)
     assert any(v["latest_metrics"]["disk_percent"] > 90 for v in vms)
+    # The seeded API quota alert's VM shows that quota in its latest figures.
+    quota = [a for a in expect(srv.viewer.get("/api/alerts?type=api_quota&resolved=false"), 200)["items"]]
+    assert quota, "a seeded api_quota alert"
+    by_id = {v["id"]: v for v in vms}
+    assert by_id[quota[0]["vm_id"]]["latest_metrics"]["api_quota_percent"] == 94.5
     online = [v for v in vms if v["status"] == "online"][0]
     day = expect(srv.viewer.get(f"/api/vms/{online['id']}/metrics?hours=24"), 200)["points"]
     assert len(day) == 288
