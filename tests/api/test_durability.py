@@ -40,6 +40,10 @@ def test_acknowledged_writes_survive_sigkill():
     for vm, _ in vms:
         pts = srv.viewer.get(f"/api/vms/{vm['id']}/metrics?hours=1").json["points"]
         assert len(pts) >= acked[vm["id"]], (vm["id"], len(pts), acked[vm["id"]])
+        # The live figures are the newest point: they survive with it.
+        got = srv.viewer.get(f"/api/vms/{vm['id']}").json
+        assert got["status"] == "online" and got["last_heartbeat"], got
+        assert got["latest_metrics"]["cpu_percent"] == pts[-1]["cpu_percent"], (got, pts[-1])
     assert srv.admin.get(f"/api/customers/{cust['id']}").json["name"] == "Durable Ltd"
     expect(srv.client(tok["token"]).get("/api/auth/me"), 200)
     if alert.status == 201:
