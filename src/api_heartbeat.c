@@ -44,22 +44,19 @@ heartbeat_put(struct request *r)
 		reply_store(r, rc, "VM");
 		return;
 	}
-	if (actions != NULL) {
-		reply_json(r, 200,
-		           json_pack("{s:s, s:s, s:o, s:i}", "vm_id", hb.vm_id,
-		                     "status", status, "actions", actions,
-		                     "next_heartbeat_s",
-		                     r->srv->cfg->heartbeat_interval));
-		return;
-	}
-	/* No actions, nearly always: written directly, the hot path. */
+	/* Written directly: this is the hot path, and actions are rare. */
 	r->status = 200;
 	buf_reset(&r->out);
 	buf_puts(&r->out, "{\"vm_id\":");
 	buf_json_string(&r->out, hb.vm_id);
-	buf_printf(&r->out,
-	           ",\"status\":\"%s\",\"actions\":[],\"next_heartbeat_s\":%d}",
-	           status, r->srv->cfg->heartbeat_interval);
+	buf_printf(&r->out, ",\"status\":\"%s\",\"actions\":", status);
+	if (actions == NULL)
+		buf_puts(&r->out, "[]");
+	else if (!reply_append_json(&r->out, actions))
+		r->status = 500;
+	buf_printf(&r->out, ",\"next_heartbeat_s\":%d}",
+	           r->srv->cfg->heartbeat_interval);
+	json_decref(actions);
 }
 
 const struct route api_heartbeat_routes[] = {

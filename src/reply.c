@@ -14,11 +14,17 @@ reply_json(struct request *r, int status, json_t *obj)
 {
 	r->status = status;
 	buf_reset(&r->out);
-	if (json_dump_callback(obj, buf_append_cb, &r->out,
-	                       JSON_COMPACT | JSON_PRESERVE_ORDER |
-	                           JSON_REAL_PRECISION(15)) != 0)
+	if (!reply_append_json(&r->out, obj))
 		r->status = 500;
 	json_decref(obj);
+}
+
+bool
+reply_append_json(struct buf *out, const json_t *v)
+{
+	return json_dump_callback(v, buf_append_cb, out,
+	                          JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                              JSON_REAL_PRECISION(15)) == 0;
 }
 
 void

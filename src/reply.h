@@ -9,6 +9,8 @@
 
 /* Answers status with obj as the body; steals obj. */
 void reply_json(struct request *r, int status, json_t *obj);
+/* Appends v to out as the answers write JSON; false if that failed. */
+bool reply_append_json(struct buf *out, const json_t *v);
 /* Answers status with no body (204). */
 void reply_empty(struct request *r, int status);
 /*

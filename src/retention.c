@@ -27,6 +27,9 @@ retention_run(struct db *db, int64_t now, int raw_days, int rollup_days,
 
 	/* A point in a bucket that is still filling waits for the next run. */
 	raw_cut -= raw_cut % 300;
+	/* Once for the run, not for every batch: it looks at every VM. */
+	if (store_retention_snapshot(db, raw_cut) != STORE_OK)
+		return -1;
 	do {
 		if (store_retention_rollup(db, raw_cut, RETENTION_BATCH, &n) !=
 		    STORE_OK)

@@ -206,9 +206,10 @@ struct demo_vm {
 	int64_t last; /* time of the last point */
 };
 
-/* Writes vm's day of points and sets its latest point. */
+/* Writes vm's day of points; *last_disk, *last_cpu: its latest. */
 static int
-add_history(struct seeder *sd, struct demo_vm *vm)
+add_history(struct seeder *sd, struct demo_vm *vm, double *last_disk,
+            double *last_cpu)
 {
 	sqlite3_stmt *stmt;
 	double cpu = 0, mem = 0, disk = 0, used = 0;
@@ -256,21 +257,10 @@ add_history(struct seeder *sd, struct demo_vm *vm)
 			return rc;
 		sd->points++;
 	}
-	stmt = db_prepare(sd->db,
-	                  "UPDATE vms SET last_heartbeat = ?2, m_ts = ?2, "
-	                  "m_cpu = ?3, m_mem = ?4, m_disk = ?5, m_disk_used "
-	                  "= ?6, m_load1 = ?7, m_uptime = ?8 WHERE id = ?1");
-	if (stmt == NULL)
-		return STORE_ERR;
-	db_bind_text(stmt, 1, vm->id);
-	sqlite3_bind_int64(stmt, 2, t);
-	sqlite3_bind_double(stmt, 3, cpu);
-	sqlite3_bind_double(stmt, 4, mem);
-	sqlite3_bind_double(stmt, 5, disk);
-	sqlite3_bind_double(stmt, 6, used);
-	sqlite3_bind_double(stmt, 7, round(cpu * vm->cores) / 100);
-	sqlite3_bind_int64(stmt, 8, 4 * DAY);
-	return step_done(sd, stmt);
+	/* The last point is the VM's live figures (store_live.h). */
+	*last_disk = disk;
+	*last_cpu = cpu;
+	return STORE_OK;
 }
 
 /* Open rule alerts that match what vm's data shows, and some history. */
@@ -371,7 +361,6 @@ add_vm(struct seeder *sd, const struct demo_customer *c, int ci,
 {
 	struct demo_vm vm;
 	sqlite3_stmt *stmt;
-	sqlite3_stmt *last;
 	double disk = 0, cpu = 0;
 	char cid[64];
 	int rc;
@@ -417,19 +406,9 @@ add_vm(struct seeder *sd, const struct demo_customer *c, int ci,
 	if (rc != STORE_OK)
 		return rc;
 	sd->vms++;
-	rc = add_history(sd, &vm);
+	rc = add_history(sd, &vm, &disk, &cpu);
 	if (rc != STORE_OK)
 		return rc;
-	last = db_prepare(sd->db, "SELECT m_disk, m_cpu FROM vms WHERE id = "
-	                          "?1");
-	if (last == NULL)
-		return STORE_ERR;
-	db_bind_text(last, 1, vm.id);
-	if (sqlite3_step(last) == SQLITE_ROW) {
-		disk = sqlite3_column_double(last, 0);
-		cpu = sqlite3_column_double(last, 1);
-	}
-	db_done(last);
 	return add_vm_alerts(sd, &vm, disk, cpu);
 }
 

@@ -3,6 +3,26 @@
 #include "store_retention.h"
 
 int
+store_retention_snapshot(struct db *db, int64_t cutoff)
+{
+	/*
+	 * The newest raw point is the VM's live figures and last heartbeat
+	 * (see store_live.h). For a VM whose newest point is older than the
+	 * cutoff, newer than its row's snapshot: copy it into the row.
+	 */
+	return db_write(
+	    db,
+	    "UPDATE vms AS v SET (last_heartbeat, m_ts, m_cpu, m_mem,"
+	    " m_disk, m_disk_used, m_load1, m_uptime, m_quota) ="
+	    " (SELECT ts, ts, cpu, mem, disk, disk_used, load1, uptime,"
+	    " quota FROM metrics WHERE vm_id = v.id"
+	    " ORDER BY ts DESC, rowid DESC LIMIT 1)"
+	    " WHERE (SELECT max(ts) FROM metrics WHERE vm_id = v.id)"
+	    " BETWEEN coalesce(v.m_ts, -1) + 1 AND ?1 - 1",
+	    json_pack("[I]", (json_int_t)cutoff));
+}
+
+int
 store_retention_rollup(struct db *db, int64_t cutoff, int limit, int *n)
 {
 	int rc = db_begin(db);
@@ -33,24 +53,6 @@ store_retention_rollup(struct db *db, int64_t cutoff, int limit, int *n)
 	    " / (n + excluded.n),"
 	    " n = n + excluded.n",
 	    json_pack("[Ii]", (json_int_t)cutoff, limit));
-	if (rc != STORE_OK)
-		goto out;
-	/*
-	 * A VM whose every raw point is past the cutoff is about to lose its
-	 * newest, which is its live figures and last heartbeat: keep a
-	 * snapshot of it in its row first (see store_live.h).
-	 */
-	rc = db_write(
-	    db,
-	    "UPDATE vms AS v SET (last_heartbeat, m_ts, m_cpu, m_mem,"
-	    " m_disk, m_disk_used, m_load1, m_uptime, m_quota) ="
-	    " (SELECT ts, ts, cpu, mem, disk, disk_used, load1, uptime,"
-	    " quota FROM metrics WHERE vm_id = v.id"
-	    " ORDER BY ts DESC, rowid DESC LIMIT 1)"
-	    " WHERE (SELECT max(ts) FROM metrics WHERE vm_id = v.id)"
-	    " < ?1 AND coalesce(v.m_ts, -1) <"
-	    " (SELECT max(ts) FROM metrics WHERE vm_id = v.id)",
-	    json_pack("[I]", (json_int_t)cutoff));
 	if (rc != STORE_OK)
 		goto out;
 	rc = db_write(db,

@@ -438,6 +438,7 @@ START_TEST(retention_keeps_the_live_figures_of_a_silent_vm)
 	                " ('vm-b', 20000, 7, 7, 7, 7)"),
 	    STORE_OK);
 	ck_assert_int_eq(count(live), 660 * 1000 + 42);
+	ck_assert_int_eq(store_retention_snapshot(db, 10000), STORE_OK);
 	ck_assert_int_eq(store_retention_rollup(db, 10000, 100, &n), STORE_OK);
 	ck_assert_int_eq(n, 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM metrics WHERE vm_id ="
